@@ -1,0 +1,103 @@
+/**
+ * `skiff daemon`: checks the prerequisites, refuses to run as root or twice, then hands over to
+ * the supervisor (rootless/supervisor.ts), which owns rootlesskit, the holder and skiffd.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { access, constants } from 'node:fs/promises';
+import { createLogger } from '../log.js';
+import { socketIsLive } from '../api/listeners.js';
+import { parseDaemonFlags } from '../skiffd/config/daemon-flags.js';
+import { defaultPaths } from '../skiffd/config/default-paths.js';
+import { loadDaemonConfig } from '../skiffd/config/load-config.js';
+import { realSystemFacts } from '../rootless/preflight/system-facts.js';
+import { daemonPrerequisites, checkBinary } from '../rootless/preflight/prerequisites.js';
+import { fail, type CheckResult } from '../rootless/preflight/check-result.js';
+import { netDriverBinary, settingsFromEnv } from '../rootless/rootlesskit/launcher-args.js';
+import { holderCommand, isAlive } from '../rootless/rootlesskit/holder.js';
+import { Supervisor } from '../rootless/supervisor.js';
+import { formatChecks } from './print-checks.js';
+import { messageOf } from '../errors.js';
+
+const skiffdMain = fileURLToPath(new URL('../skiffd/main.js', import.meta.url));
+
+export async function daemonCommand(argv: readonly string[]): Promise<number> {
+  const sys = await realSystemFacts();
+  let settings;
+  let loaded;
+  try {
+    parseDaemonFlags(argv);
+    settings = settingsFromEnv(process.env);
+    loaded = await loadDaemonConfig(defaultPaths(process.env, sys.user.home), parseDaemonFlags(argv).patch);
+  } catch (e) {
+    process.stderr.write(`skiff daemon: ${messageOf(e)}\n`);
+    return 1;
+  }
+  const checks: CheckResult[] = await daemonPrerequisites(sys);
+  const netBin = netDriverBinary(settings.net);
+  if (netBin) checks.push(checkBinary(sys, `net-${netBin}`, netBin, netBin, `network driver ${settings.net}`));
+  if (settings.net === 'slirp4netns' || settings.net === 'pasta') checks.push(await tunCheck());
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (failed.length > 0) {
+    process.stderr.write(`skiff daemon: cannot start, a prerequisite is missing:\n${formatChecks(failed)}\n(run "skiff setup check" for the full list)\n`);
+    return 1;
+  }
+
+  const { config } = loaded;
+  const pidFile = join(config.execRoot, 'skiffd.pid');
+  const running = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(running) && running > 0 && isAlive(running) && (await isSkiffd(running))) {
+    process.stderr.write(`skiff daemon: already running (skiffd pid ${running}, from ${pidFile}); stop it first\n`);
+    return 1;
+  }
+  for (const h of config.hosts) {
+    if (!h.startsWith('unix://')) continue;
+    const path = h.slice('unix://'.length);
+    if (await socketIsLive(path)) {
+      process.stderr.write(`skiff daemon: another daemon is already serving ${path}; stop it first, or pass -H to listen elsewhere\n`);
+      return 1;
+    }
+  }
+
+  const log = createLogger(config.logLevel).child({ component: 'supervisor' });
+  const supervisor = new Supervisor({
+    execRoot: config.execRoot,
+    rootlesskit: sys.findBinary('rootlesskit') ?? 'rootlesskit',
+    nsenter: sys.findBinary('nsenter') ?? 'nsenter',
+    settings,
+    holderCommand: holderCommand((n) => sys.findBinary(n)),
+    skiffdCommand: [process.execPath, ...process.execArgv, skiffdMain, ...argv],
+    env: process.env,
+    liveRestore: config.liveRestore,
+    log,
+  });
+  process.on('SIGTERM', () => {
+    supervisor.stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    supervisor.stop('SIGINT');
+  });
+  try {
+    return await supervisor.run();
+  } catch (e) {
+    process.stderr.write(`skiff daemon: ${messageOf(e)}\n`);
+    return 1;
+  }
+}
+
+async function tunCheck(): Promise<CheckResult> {
+  try {
+    await access('/dev/net/tun', constants.R_OK | constants.W_OK);
+    return { id: 'dev-net-tun', title: '/dev/net/tun usable', status: 'ok', detail: '/dev/net/tun' };
+  } catch {
+    return fail('dev-net-tun', '/dev/net/tun usable by you (slirp4netns needs it)', '/dev/net/tun is not read-writable for your user (no udev rule made it 0666)', [
+      'sudo chmod 666 /dev/net/tun',
+    ]);
+  }
+}
+
+async function isSkiffd(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes('skiffd');
+}

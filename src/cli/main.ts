@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `skiff` command: parse, call, print, exit code. */
+import { Command } from 'commander';
+import { daemonCommand } from './daemon-command.js';
+import { nsenterCommand } from './nsenter-command.js';
+
+const program = new Command();
+program.name('skiff').description('A rootless, Docker-compatible container engine').enablePositionalOptions().showHelpAfterError();
+
+program
+  .command('daemon')
+  .description('run the rootless daemon in the foreground (rootlesskit + skiffd on $XDG_RUNTIME_DIR/docker.sock)')
+  .allowUnknownOption(true)
+  .passThroughOptions()
+  .helpOption(false)
+  .argument('[flags...]', 'dockerd-style flags: --data-root, --exec-root, --config-file, -H, --log-level, --debug, --storage-driver, ...')
+  .action(async (flags: string[]) => {
+    process.exitCode = await daemonCommand(flags);
+  });
+
+program
+  .command('nsenter')
+  .description("run a shell (or a command) inside the daemon's user, mount and network namespaces")
+  .argument('[cmd...]', 'command to run (default: $SHELL)')
+  .passThroughOptions()
+  .action(async (cmd: string[]) => {
+    process.exitCode = await nsenterCommand(cmd);
+  });
+
+await program.parseAsync(process.argv);

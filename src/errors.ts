@@ -1,0 +1,95 @@
+/**
+ * The one error hierarchy of skiff. Services throw these; `api/errors.ts` maps the `kind` to an
+ * HTTP status in exactly one place (STYLE R2). Messages follow Docker's wording where clients
+ * parse them (`No such container: <id>`).
+ */
+export type ErrorKind =
+  | 'invalid-argument'
+  | 'not-found'
+  | 'conflict'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'unavailable'
+  | 'not-implemented'
+  | 'internal';
+
+export class EngineError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidArgumentError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('invalid-argument', message, options);
+  }
+}
+
+export class NotFoundError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('not-found', message, options);
+  }
+}
+
+export class ConflictError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('conflict', message, options);
+  }
+}
+
+export class ForbiddenError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('forbidden', message, options);
+  }
+}
+
+export class UnauthorizedError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('unauthorized', message, options);
+  }
+}
+
+export class UnavailableError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('unavailable', message, options);
+  }
+}
+
+export class NotImplementedError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('not-implemented', message, options);
+  }
+}
+
+export class InternalError extends EngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('internal', message, options);
+  }
+}
+
+/** Exhaustiveness guard for discriminated unions (STYLE R7). */
+export function assertNever(x: never): never {
+  throw new InternalError(`unhandled variant: ${JSON.stringify(x)}`);
+}
+
+/** Node's system errors carry a string `code` (ENOENT, EEXIST...). */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return errnoCode(err) === 'ENOENT';
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
