@@ -1,6 +1,7 @@
 // Flat ESLint config: typescript-eslint strictTypeChecked plus the layer rules of STYLE.md §3.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const lowerLayers = [
   'src/daemon/**',
@@ -22,6 +23,7 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
+      globals: globals.node,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
@@ -45,11 +47,15 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/cli/**', 'src/skiffd/config/**', 'src/rootless/**'],
+    ignores: ['src/cli/**', 'src/skiffd/config/**', 'src/rootless/**', 'src/proc/**'],
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'read the environment in cli/, skiffd/config/ or rootless/ and pass it down' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'read the environment in cli/, skiffd/config/ or rootless/ and pass it down',
+        },
       ],
     },
   },
@@ -61,8 +67,14 @@ export default tseslint.config(
         {
           paths: [{ name: 'node:child_process', message: 'spawn only in src/proc' }],
           patterns: [
-            { group: ['**/rootless/*', '**/rootless'], message: 'only skiffd/ wires rootless/; receive HostProfile as data' },
-            { group: ['**/api/*', '**/skiffd/*', '**/cli/*'], message: 'dependencies run downward only' },
+            {
+              group: ['**/rootless/*', '**/rootless'],
+              message: 'only skiffd/ wires rootless/; receive HostProfile as data',
+            },
+            {
+              group: ['**/api/*', '**/skiffd/*', '**/cli/*'],
+              message: 'dependencies run downward only',
+            },
           ],
         },
       ],
@@ -75,6 +87,14 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**'],
     rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['describe', 'it', 'test', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
       'max-lines': 'off',
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -15,7 +15,18 @@ const targets = [
   { name: 'skiff-bridge', args: ['-O2', '-Wall', '-Wextra'] },
   { name: 'skiff-fsops', args: ['-O2', '-Wall', '-Wextra'] },
   // No libc at all: a few-KiB static binary for the embedded hello-world image.
-  { name: 'hello', args: ['-Os', '-static', '-nostdlib', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-Wl,--build-id=none', '-s'] },
+  {
+    name: 'hello',
+    args: [
+      '-Os',
+      '-static',
+      '-nostdlib',
+      '-fno-stack-protector',
+      '-fno-asynchronous-unwind-tables',
+      '-Wl,--build-id=none',
+      '-s',
+    ],
+  },
 ];
 
 for (const t of targets) {
@@ -25,8 +36,10 @@ for (const t of targets) {
   try {
     execFileSync(cc, [...t.args, '-o', output, input], { stdio: 'inherit' });
   } catch (e) {
-    console.error(`build-native: cannot compile ${input} with ${cc}: ${e.message}\n` +
-      'Install a C compiler (Debian/Ubuntu: sudo apt-get install -y gcc libc6-dev) and run npm run build again.');
+    console.error(
+      `build-native: cannot compile ${input} with ${cc}: ${e.message}\n` +
+        'Install a C compiler (Debian/Ubuntu: sudo apt-get install -y gcc libc6-dev) and run npm run build again.',
+    );
     process.exit(1);
   }
 }

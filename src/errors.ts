@@ -80,7 +80,7 @@ export function assertNever(x: never): never {
 /** Node's system errors carry a string `code` (ENOENT, EEXIST...). */
 export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = err.code;
     return typeof code === 'string' ? code : undefined;
   }
   return undefined;

@@ -28,7 +28,11 @@ export function toHttpError(err: unknown): HttpError {
     return { status, message: err.message, unexpected: status >= 500 };
   }
   // A bug or an unmapped system error: the client gets the message, never the stack.
-  return { status: 500, message: err instanceof Error ? err.message : String(err), unexpected: true };
+  return {
+    status: 500,
+    message: err instanceof Error ? err.message : String(err),
+    unexpected: true,
+  };
 }
 
 export function statusOfKind(kind: ErrorKind): number {

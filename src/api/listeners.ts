@@ -17,18 +17,32 @@ export interface TlsFiles {
   readonly verify: boolean;
 }
 
-export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type ListenAddress =
+  { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
 export function parseListenAddress(addr: string): ListenAddress {
   if (addr.startsWith('unix://')) {
     const path = addr.slice('unix://'.length);
-    if (!path.startsWith('/')) throw new InvalidArgumentError(`invalid listen address ${addr}: unix socket path must be absolute`);
+    if (!path.startsWith('/'))
+      throw new InvalidArgumentError(
+        `invalid listen address ${addr}: unix socket path must be absolute`,
+      );
     return { kind: 'unix', path };
   }
-  if (addr.startsWith('fd://')) throw new InvalidArgumentError(`listen address ${addr}: socket activation (fd://) is not supported; use unix:// or tcp://`);
+  if (addr.startsWith('fd://'))
+    throw new InvalidArgumentError(
+      `listen address ${addr}: socket activation (fd://) is not supported; use unix:// or tcp://`,
+    );
   const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]*):(\d+)\/?$/.exec(addr);
-  if (tcp?.[2] !== undefined) return { kind: 'tcp', host: (tcp[1] ?? '').replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(tcp[2]) };
-  throw new InvalidArgumentError(`invalid listen address ${addr}: expected unix:///path or tcp://host:port`);
+  if (tcp?.[2] !== undefined)
+    return {
+      kind: 'tcp',
+      host: (tcp[1] ?? '').replace(/^\[|\]$/g, '') || '0.0.0.0',
+      port: Number(tcp[2]),
+    };
+  throw new InvalidArgumentError(
+    `invalid listen address ${addr}: expected unix:///path or tcp://host:port`,
+  );
 }
 
 /** True when something answers on the unix socket at `path`. */
@@ -55,13 +69,16 @@ export function socketIsLive(path: string, timeoutMs = 1000): Promise<boolean> {
 export async function claimSocketPath(path: string): Promise<void> {
   try {
     const st = await lstat(path);
-    if (!st.isSocket()) throw new ConflictError(`${path} exists and is not a socket; move it away first`);
+    if (!st.isSocket())
+      throw new ConflictError(`${path} exists and is not a socket; move it away first`);
   } catch (e) {
     if (isNotFound(e)) return;
     throw e;
   }
   if (await socketIsLive(path))
-    throw new ConflictError(`another daemon is already serving ${path}; stop it first (or pass --host to listen elsewhere)`);
+    throw new ConflictError(
+      `another daemon is already serving ${path}; stop it first (or pass --host to listen elsewhere)`,
+    );
   await unlink(path);
 }
 
@@ -77,12 +94,20 @@ export async function listenUnix(server: HttpServer, path: string): Promise<void
   await chmod(path, 0o600);
 }
 
-export function tlsServerOptions(tls: TlsFiles | undefined, addr: string): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } {
+export function tlsServerOptions(
+  tls: TlsFiles | undefined,
+  addr: string,
+): { cert: Buffer; key: Buffer; ca?: Buffer; requestCert: boolean; rejectUnauthorized: boolean } {
   if (!tls?.cert || !tls.key)
     throw new InvalidArgumentError(
       `refusing to listen on ${addr} without TLS: anyone who reaches that port would control your containers and your files. Set "tlscert" and "tlskey" (and "tlsverify" with "tlscacert") in daemon.json, or use a unix socket`,
     );
-  const opts = { cert: readFileSync(tls.cert), key: readFileSync(tls.key), requestCert: tls.verify, rejectUnauthorized: tls.verify };
+  const opts = {
+    cert: readFileSync(tls.cert),
+    key: readFileSync(tls.key),
+    requestCert: tls.verify,
+    rejectUnauthorized: tls.verify,
+  };
   return tls.ca ? { ...opts, ca: readFileSync(tls.ca) } : opts;
 }
 

@@ -70,7 +70,11 @@ export const json = (body: unknown, status = 200, headers?: Record<string, strin
 export const empty = (status = 204, headers?: Record<string, string>): EmptyReply =>
   headers ? { kind: 'empty', status, headers } : { kind: 'empty', status };
 
-export const text = (body: string | Buffer, contentType = 'text/plain; charset=utf-8', status = 200): TextReply => ({
+export const text = (
+  body: string | Buffer,
+  contentType = 'text/plain; charset=utf-8',
+  status = 200,
+): TextReply => ({
   kind: 'text',
   status,
   body,

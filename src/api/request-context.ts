@@ -29,7 +29,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > MAX_JSON_BODY_BYTES) throw new InvalidArgumentError(`request body larger than ${MAX_JSON_BODY_BYTES} bytes`);
+    if (size > MAX_JSON_BODY_BYTES)
+      throw new InvalidArgumentError(`request body larger than ${MAX_JSON_BODY_BYTES} bytes`);
     chunks.push(b);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();

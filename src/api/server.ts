@@ -8,7 +8,14 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import { toHttpError } from './errors.js';
-import { parseListenAddress, listenUnix, listenTcp, tlsServerOptions, createHttpsServer, type TlsFiles } from './listeners.js';
+import {
+  parseListenAddress,
+  listenUnix,
+  listenTcp,
+  tlsServerOptions,
+  createHttpsServer,
+  type TlsFiles,
+} from './listeners.js';
 import { readJsonBody, type RequestContext } from './request-context.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
@@ -39,11 +46,18 @@ export class ApiServer<S> {
   async listen(addresses: readonly string[]): Promise<void> {
     for (const addr of addresses) {
       const parsed = parseListenAddress(addr);
-      const server = parsed.kind === 'unix' ? createServer() : createHttpsServer(tlsServerOptions(this.opts.tls, addr));
+      const server =
+        parsed.kind === 'unix'
+          ? createServer()
+          : createHttpsServer(tlsServerOptions(this.opts.tls, addr));
       // Hijacked and streamed requests live long: no Node-imposed request deadline.
       server.requestTimeout = 0;
       server.on('request', (req, res) => void this.onRequest(req, res));
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head));
+      server.on(
+        'upgrade',
+        (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+          void this.onUpgrade(req, socket, head),
+      );
       if (parsed.kind === 'unix') await listenUnix(server, parsed.path);
       else await listenTcp(server as HttpsServer, parsed.host, parsed.port);
       this.servers.push(server);
@@ -54,7 +68,14 @@ export class ApiServer<S> {
   /** Stops accepting, ends streams, waits for in-flight requests (bounded by `timeoutMs`). */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
-    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => { resolve(); })));
+    const closed = this.servers.map(
+      (s) =>
+        new Promise<void>((resolve) =>
+          s.close(() => {
+            resolve();
+          }),
+        ),
+    );
     for (const s of this.servers) if ('closeIdleConnections' in s) s.closeIdleConnections();
     for (const c of this.streams) c.abort();
     if (this.inFlight > 0) {
@@ -80,14 +101,19 @@ export class ApiServer<S> {
     const started = Date.now();
     this.begin();
     const abort = new AbortController();
-    res.on('close', () => { abort.abort(); });
+    res.on('close', () => {
+      abort.abort();
+    });
     try {
       const reply = await this.dispatch(req, abort.signal, () => readJsonBody(req));
       await this.send(req, res, reply, abort);
     } catch (err) {
       this.sendError(req, res, err);
     } finally {
-      this.opts.log.debug({ method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started }, 'request');
+      this.opts.log.debug(
+        { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started },
+        'request',
+      );
       this.end();
     }
   }
@@ -95,8 +121,12 @@ export class ApiServer<S> {
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     this.begin();
     const abort = new AbortController();
-    socket.on('close', () => { abort.abort(); });
-    socket.on('error', () => { abort.abort(); });
+    socket.on('close', () => {
+      abort.abort();
+    });
+    socket.on('error', () => {
+      abort.abort();
+    });
     try {
       const { body, rest } = await readUpgradeBody(req, socket, head);
       if (rest.length > 0) socket.unshift(rest);
@@ -111,13 +141,21 @@ export class ApiServer<S> {
     } catch (err) {
       const e = toHttpError(err);
       if (e.unexpected) this.opts.log.error({ err, url: req.url }, 'request failed');
-      writeRawReply(socket, { kind: 'json', status: e.status, body: { message: e.message } }, this.commonHeaders());
+      writeRawReply(
+        socket,
+        { kind: 'json', status: e.status, body: { message: e.message } },
+        this.commonHeaders(),
+      );
     } finally {
       this.end();
     }
   }
 
-  private async dispatch(req: IncomingMessage, signal: AbortSignal, body: () => Promise<unknown>): Promise<Reply> {
+  private async dispatch(
+    req: IncomingMessage,
+    signal: AbortSignal,
+    body: () => Promise<unknown>,
+  ): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://docker');
     const m = VERSION_PREFIX.exec(url.pathname);
     const version = negotiate(m?.[1]);
@@ -140,12 +178,24 @@ export class ApiServer<S> {
     return match.handler(ctx, this.opts.services);
   }
 
-  private async send(req: IncomingMessage, res: ServerResponse, reply: Reply, abort: AbortController): Promise<void> {
-    const headers = { ...this.commonHeaders(), ...('headers' in reply ? reply.headers : undefined) };
+  private async send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reply: Reply,
+    abort: AbortController,
+  ): Promise<void> {
+    const headers = {
+      ...this.commonHeaders(),
+      ...('headers' in reply ? reply.headers : undefined),
+    };
     switch (reply.kind) {
       case 'json': {
         const body = JSON.stringify(reply.body);
-        res.writeHead(reply.status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.writeHead(reply.status, {
+          ...headers,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+        });
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
@@ -154,7 +204,11 @@ export class ApiServer<S> {
         res.end();
         return;
       case 'text':
-        res.writeHead(reply.status, { ...headers, 'Content-Type': reply.contentType, 'Content-Length': Buffer.byteLength(reply.body) });
+        res.writeHead(reply.status, {
+          ...headers,
+          'Content-Type': reply.contentType,
+          'Content-Length': Buffer.byteLength(reply.body),
+        });
         res.end(req.method === 'HEAD' ? undefined : reply.body);
         return;
       case 'stream':
@@ -176,7 +230,12 @@ export class ApiServer<S> {
     }
   }
 
-  private async runHijack(reply: Reply & { kind: 'hijack' }, socket: Duplex, upgraded: boolean, abort: AbortController): Promise<void> {
+  private async runHijack(
+    reply: Reply & { kind: 'hijack' },
+    socket: Duplex,
+    upgraded: boolean,
+    abort: AbortController,
+  ): Promise<void> {
     this.streams.add(abort);
     try {
       await reply.run({ socket, upgraded });
@@ -191,13 +250,18 @@ export class ApiServer<S> {
 
   private sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     const e = toHttpError(err);
-    if (e.unexpected) this.opts.log.error({ err, method: req.method, url: req.url }, 'request failed');
+    if (e.unexpected)
+      this.opts.log.error({ err, method: req.method, url: req.url }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
     const body = JSON.stringify({ message: e.message });
-    res.writeHead(e.status, { ...this.commonHeaders(), 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(e.status, {
+      ...this.commonHeaders(),
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
   }
 
@@ -214,12 +278,32 @@ export class ApiServer<S> {
 /** A normal reply written by hand on a socket that came through the 'upgrade' event. */
 function writeRawReply(socket: Duplex, reply: Reply, common: Record<string, string>): void {
   const status = 'status' in reply ? reply.status : 500;
-  const body = reply.kind === 'json' ? JSON.stringify(reply.body) : reply.kind === 'text' ? String(reply.body) : '';
-  const headers = { ...common, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+  const body =
+    reply.kind === 'json'
+      ? JSON.stringify(reply.body)
+      : reply.kind === 'text'
+        ? String(reply.body)
+        : '';
+  const headers = {
+    ...common,
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
   socket.end(`HTTP/1.1 ${status} ${statusText(status)}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
 function statusText(status: number): string {
-  return { 200: 'OK', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' }[status] ?? 'Status';
+  return (
+    {
+      200: 'OK',
+      204: 'No Content',
+      304: 'Not Modified',
+      400: 'Bad Request',
+      404: 'Not Found',
+      409: 'Conflict',
+      500: 'Internal Server Error',
+    }[status] ?? 'Status'
+  );
 }

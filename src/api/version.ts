@@ -21,7 +21,8 @@ export function compareVersions(a: string, b: string): number {
 /** Validates the version of a `/v1.NN/...` path prefix, with Docker's messages. */
 export function negotiate(requested: string | undefined): ApiVersion {
   if (requested === undefined) return MAX_API_VERSION;
-  if (!/^\d+\.\d+$/.test(requested)) throw new InvalidArgumentError(`invalid API version: ${requested}`);
+  if (!/^\d+\.\d+$/.test(requested))
+    throw new InvalidArgumentError(`invalid API version: ${requested}`);
   if (compareVersions(requested, MIN_API_VERSION) < 0)
     throw new InvalidArgumentError(
       `client version ${requested} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,

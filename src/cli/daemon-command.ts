@@ -29,18 +29,26 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
   try {
     parseDaemonFlags(argv);
     settings = settingsFromEnv(process.env);
-    loaded = await loadDaemonConfig(defaultPaths(process.env, sys.user.home), parseDaemonFlags(argv).patch);
+    loaded = await loadDaemonConfig(
+      defaultPaths(process.env, sys.user.home),
+      parseDaemonFlags(argv).patch,
+    );
   } catch (e) {
     process.stderr.write(`skiff daemon: ${messageOf(e)}\n`);
     return 1;
   }
   const checks: CheckResult[] = await daemonPrerequisites(sys);
   const netBin = netDriverBinary(settings.net);
-  if (netBin) checks.push(checkBinary(sys, `net-${netBin}`, netBin, netBin, `network driver ${settings.net}`));
+  if (netBin)
+    checks.push(
+      checkBinary(sys, `net-${netBin}`, netBin, netBin, `network driver ${settings.net}`),
+    );
   if (settings.net === 'slirp4netns' || settings.net === 'pasta') checks.push(await tunCheck());
   const failed = checks.filter((c) => c.status === 'fail');
   if (failed.length > 0) {
-    process.stderr.write(`skiff daemon: cannot start, a prerequisite is missing:\n${formatChecks(failed)}\n(run "skiff setup check" for the full list)\n`);
+    process.stderr.write(
+      `skiff daemon: cannot start, a prerequisite is missing:\n${formatChecks(failed)}\n(run "skiff setup check" for the full list)\n`,
+    );
     return 1;
   }
 
@@ -48,14 +56,18 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
   const pidFile = join(config.execRoot, 'skiffd.pid');
   const running = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (Number.isInteger(running) && running > 0 && isAlive(running) && (await isSkiffd(running))) {
-    process.stderr.write(`skiff daemon: already running (skiffd pid ${running}, from ${pidFile}); stop it first\n`);
+    process.stderr.write(
+      `skiff daemon: already running (skiffd pid ${running}, from ${pidFile}); stop it first\n`,
+    );
     return 1;
   }
   for (const h of config.hosts) {
     if (!h.startsWith('unix://')) continue;
     const path = h.slice('unix://'.length);
     if (await socketIsLive(path)) {
-      process.stderr.write(`skiff daemon: another daemon is already serving ${path}; stop it first, or pass -H to listen elsewhere\n`);
+      process.stderr.write(
+        `skiff daemon: another daemon is already serving ${path}; stop it first, or pass -H to listen elsewhere\n`,
+      );
       return 1;
     }
   }
@@ -89,11 +101,19 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
 async function tunCheck(): Promise<CheckResult> {
   try {
     await access('/dev/net/tun', constants.R_OK | constants.W_OK);
-    return { id: 'dev-net-tun', title: '/dev/net/tun usable', status: 'ok', detail: '/dev/net/tun' };
+    return {
+      id: 'dev-net-tun',
+      title: '/dev/net/tun usable',
+      status: 'ok',
+      detail: '/dev/net/tun',
+    };
   } catch {
-    return fail('dev-net-tun', '/dev/net/tun usable by you (slirp4netns needs it)', '/dev/net/tun is not read-writable for your user (no udev rule made it 0666)', [
-      'sudo chmod 666 /dev/net/tun',
-    ]);
+    return fail(
+      'dev-net-tun',
+      '/dev/net/tun usable by you (slirp4netns needs it)',
+      '/dev/net/tun is not read-writable for your user (no udev rule made it 0666)',
+      ['sudo chmod 666 /dev/net/tun'],
+    );
   }
 }
 

@@ -5,15 +5,24 @@ import { daemonCommand } from './daemon-command.js';
 import { nsenterCommand } from './nsenter-command.js';
 
 const program = new Command();
-program.name('skiff').description('A rootless, Docker-compatible container engine').enablePositionalOptions().showHelpAfterError();
+program
+  .name('skiff')
+  .description('A rootless, Docker-compatible container engine')
+  .enablePositionalOptions()
+  .showHelpAfterError();
 
 program
   .command('daemon')
-  .description('run the rootless daemon in the foreground (rootlesskit + skiffd on $XDG_RUNTIME_DIR/docker.sock)')
+  .description(
+    'run the rootless daemon in the foreground (rootlesskit + skiffd on $XDG_RUNTIME_DIR/docker.sock)',
+  )
   .allowUnknownOption(true)
   .passThroughOptions()
   .helpOption(false)
-  .argument('[flags...]', 'dockerd-style flags: --data-root, --exec-root, --config-file, -H, --log-level, --debug, --storage-driver, ...')
+  .argument(
+    '[flags...]',
+    'dockerd-style flags: --data-root, --exec-root, --config-file, -H, --log-level, --debug, --storage-driver, ...',
+  )
   .action(async (flags: string[]) => {
     process.exitCode = await daemonCommand(flags);
   });

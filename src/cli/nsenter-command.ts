@@ -15,14 +15,17 @@ import { messageOf } from '../errors.js';
 export async function nsenterCommand(cmd: readonly string[]): Promise<number> {
   let execRoot: string;
   try {
-    execRoot = (await loadDaemonConfig(defaultPaths(process.env, process.env['HOME'] ?? homedir()))).config.execRoot;
+    execRoot = (await loadDaemonConfig(defaultPaths(process.env, process.env['HOME'] ?? homedir())))
+      .config.execRoot;
   } catch (e) {
     process.stderr.write(`skiff nsenter: ${messageOf(e)}\n`);
     return 1;
   }
   const holder = await findLiveHolder(join(execRoot, 'rootlesskit'));
   if (holder === undefined) {
-    process.stderr.write('skiff nsenter: no running skiff namespaces found; start them with "skiff daemon"\n');
+    process.stderr.write(
+      'skiff nsenter: no running skiff namespaces found; start them with "skiff daemon"\n',
+    );
     return 1;
   }
   const nsenter = findBinary('nsenter', process.env['PATH']);
@@ -31,9 +34,13 @@ export async function nsenterCommand(cmd: readonly string[]): Promise<number> {
     return 1;
   }
   const argv = cmd.length > 0 ? [...cmd] : [process.env['SHELL'] ?? '/bin/sh'];
-  const child = spawnChild(nsenter, ['-U', '--preserve-credentials', '-m', '-n', '-t', String(holder), '--', ...argv], {
-    stdio: 'inherit',
-  });
+  const child = spawnChild(
+    nsenter,
+    ['-U', '--preserve-credentials', '-m', '-n', '-t', String(holder), '--', ...argv],
+    {
+      stdio: 'inherit',
+    },
+  );
   return new Promise((resolve) => {
     child.on('error', (e) => {
       process.stderr.write(`skiff nsenter: ${e.message}\n`);

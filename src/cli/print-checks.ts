@@ -1,7 +1,11 @@
 /** Human output for check results (setup check, doctor, daemon preflight). */
 import type { CheckResult } from '../rootless/preflight/check-result.js';
 
-const MARK: Record<CheckResult['status'], string> = { ok: '[ ok ]', warn: '[warn]', fail: '[FAIL]' };
+const MARK: Record<CheckResult['status'], string> = {
+  ok: '[ ok ]',
+  warn: '[warn]',
+  fail: '[FAIL]',
+};
 
 export function formatChecks(results: readonly CheckResult[], onlyProblems = false): string {
   const lines: string[] = [];

@@ -19,7 +19,10 @@ export const EXTRA_BINARY_DIRS: readonly string[] = [
  */
 export function findBinary(name: string, pathEnv: string | undefined): string | undefined {
   if (name.includes('/')) return isExecutable(name) ? name : undefined;
-  const dirs = [...(pathEnv ?? '').split(delimiter).filter((d) => d.length > 0), ...EXTRA_BINARY_DIRS];
+  const dirs = [
+    ...(pathEnv ?? '').split(delimiter).filter((d) => d.length > 0),
+    ...EXTRA_BINARY_DIRS,
+  ];
   for (const dir of dirs) {
     const candidate = join(dir, name);
     if (isExecutable(candidate)) return candidate;

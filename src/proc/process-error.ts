@@ -22,7 +22,11 @@ function baseName(bin: string): string {
   return i >= 0 ? bin.slice(i + 1) : bin;
 }
 
-function describeFailure(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+function describeFailure(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+): string {
   const line = errorLine(stderr);
   if (line) return line;
   if (signal) return `killed by ${signal}`;

@@ -92,7 +92,11 @@ export interface SpawnOptions {
  * Starts a long-lived child (a monitor, a stream filter) and hands it to the caller, who owns its
  * lifetime. Failing to start surfaces as the child's 'error' event, as in Node.
  */
-export function spawnChild(bin: string, argv: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+export function spawnChild(
+  bin: string,
+  argv: readonly string[],
+  opts: SpawnOptions = {},
+): ChildProcess {
   return spawn(bin, argv, {
     stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
     env: opts.env ?? process.env,

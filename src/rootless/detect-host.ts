@@ -6,7 +6,13 @@
 import { access, constants, readFile, mkdir } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
-import type { HostBinaries, HostProfile, IdMapEntry, RuntimeName, StorageDriverName } from '../host.js';
+import type {
+  HostBinaries,
+  HostProfile,
+  IdMapEntry,
+  RuntimeName,
+  StorageDriverName,
+} from '../host.js';
 import { findBinary } from '../proc/find-binary.js';
 import { isInitialUserNamespace } from './preflight/prerequisites.js';
 import { parseOsRelease } from './preflight/distro.js';
@@ -42,7 +48,11 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
     mountinfo: await readFile('/proc/self/mountinfo', 'utf8'),
     selfCgroup: await readFile('/proc/self/cgroup', 'utf8'),
     readCgroupFile: (p) => readFile(p, 'utf8').catch(() => undefined),
-    writable: (p) => access(p, constants.W_OK).then(() => true, () => false),
+    writable: (p) =>
+      access(p, constants.W_OK).then(
+        () => true,
+        () => false,
+      ),
   });
   if (cgroup.driver === 'none') {
     warnings.push(
@@ -60,7 +70,8 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
     ...(binaries.fuseOverlayfs ? { fuseOverlayfs: binaries.fuseOverlayfs } : {}),
     ...(binaries.fusermount ? { fusermount: binaries.fusermount } : {}),
   });
-  if (storage.driver !== 'overlay2') for (const n of storage.notes) warnings.push(`WARNING: ${n}; using ${storage.driver}`);
+  if (storage.driver !== 'overlay2')
+    for (const n of storage.notes) warnings.push(`WARNING: ${n}; using ${storage.driver}`);
 
   const probeDir = join(i.execRoot, 'probe');
   await mkdir(probeDir, { recursive: true, mode: 0o700 });
@@ -76,18 +87,35 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
   const runtime = detection.runtime;
   for (const r of detection.rejected) {
     if (r.reason === 'not installed') continue;
-    warnings.push(`WARNING: OCI runtime ${r.name} cannot run containers on this host (${r.reason})${runtime ? `; using ${runtime.name} ${runtime.version}` : ''}`);
+    warnings.push(
+      `WARNING: OCI runtime ${r.name} cannot run containers on this host (${r.reason})${runtime ? `; using ${runtime.name} ${runtime.version}` : ''}`,
+    );
   }
-  if (!runtime) warnings.push('WARNING: no OCI runtime can run containers on this host: install runc (apt-get install runc)');
-  if (!binaries.conmon) warnings.push('WARNING: conmon is not installed (apt-get install conmon): containers cannot be started');
+  if (!runtime)
+    warnings.push(
+      'WARNING: no OCI runtime can run containers on this host: install runc (apt-get install runc)',
+    );
+  if (!binaries.conmon)
+    warnings.push(
+      'WARNING: conmon is not installed (apt-get install conmon): containers cannot be started',
+    );
 
   let seccompProfile: string | undefined;
-  if (i.seccompProfile === 'unconfined') warnings.push('WARNING: seccomp-profile is "unconfined": containers run without a seccomp filter');
+  if (i.seccompProfile === 'unconfined')
+    warnings.push(
+      'WARNING: seccomp-profile is "unconfined": containers run without a seccomp filter',
+    );
   else {
     const candidate = i.seccompProfile ?? DEFAULT_SECCOMP_PROFILE;
-    const exists = await access(candidate, constants.R_OK).then(() => true, () => false);
+    const exists = await access(candidate, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
     if (exists) seccompProfile = candidate;
-    else warnings.push(`WARNING: seccomp profile ${candidate} not found (Debian: apt-get install golang-github-containers-common): containers run without a seccomp filter`);
+    else
+      warnings.push(
+        `WARNING: seccomp profile ${candidate} not found (Debian: apt-get install golang-github-containers-common): containers run without a seccomp filter`,
+      );
   }
 
   const osRelease = parseOsRelease(await readFile('/etc/os-release', 'utf8').catch(() => ''));
@@ -127,12 +155,25 @@ export function parseIdMap(text: string): IdMapEntry[] {
 
 /** Docker reports Go's architecture names. */
 export function goArch(nodeArch: string): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[nodeArch] ?? nodeArch;
+  return (
+    (
+      {
+        x64: 'amd64',
+        arm64: 'arm64',
+        arm: 'arm',
+        ia32: '386',
+        ppc64: 'ppc64le',
+        s390x: 's390x',
+        riscv64: 'riscv64',
+      } as Record<string, string>
+    )[nodeArch] ?? nodeArch
+  );
 }
 
 function findBinaries(pathEnv: string | undefined, nativeDir: string): HostBinaries {
   const f = (name: string): string | undefined => findBinary(name, pathEnv);
-  const opt = <K extends string>(key: K, v: string | undefined): Partial<Record<K, string>> => (v ? ({ [key]: v } as Record<K, string>) : {});
+  const opt = <K extends string>(key: K, v: string | undefined): Partial<Record<K, string>> =>
+    v ? ({ [key]: v } as Record<K, string>) : {};
   return {
     mount: f('mount') ?? '/bin/mount',
     umount: f('umount') ?? '/bin/umount',

@@ -70,7 +70,11 @@ export class Supervisor {
     const argv = rootlesskitArgv(this.o.settings, this.stateDir, this.o.holderCommand);
     this.o.log.info({ argv }, 'starting rootlesskit');
     // Its own session: rootlesskit and the holder outlive this supervisor (kill -9, upgrade).
-    const child = spawnChild(this.o.rootlesskit, argv, { detached: true, stdio: ['ignore', fd, fd], env: this.o.env });
+    const child = spawnChild(this.o.rootlesskit, argv, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: this.o.env,
+    });
     closeSync(fd);
     let exited: string | undefined;
     child.once('exit', (code, signal) => (exited = signal ?? `exit status ${code ?? '?'}`));
@@ -84,33 +88,63 @@ export class Supervisor {
         return pid;
       }
       if (exited !== undefined) {
-        const tail = (await readFile(logPath, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
-        throw new UnavailableError(`rootlesskit failed (${exited}):\n${tail}\n(full log: ${logPath})`);
+        const tail = (await readFile(logPath, 'utf8').catch(() => ''))
+          .trim()
+          .split('\n')
+          .slice(-5)
+          .join('\n');
+        throw new UnavailableError(
+          `rootlesskit failed (${exited}):\n${tail}\n(full log: ${logPath})`,
+        );
       }
       await sleep(20);
     }
-    throw new UnavailableError(`rootlesskit did not create its namespaces within 20 s; see ${logPath}`);
+    throw new UnavailableError(
+      `rootlesskit did not create its namespaces within 20 s; see ${logPath}`,
+    );
   }
 
   private startSkiffd(): void {
     const [node, ...rest] = this.o.skiffdCommand;
     if (!node) throw new InternalError('no skiffd command');
-    const argv = ['-U', '--preserve-credentials', '-m', '-t', String(this.holderPid), '--', node, ...rest, '--holder-pid', String(this.holderPid)];
+    const argv = [
+      '-U',
+      '--preserve-credentials',
+      '-m',
+      '-t',
+      String(this.holderPid),
+      '--',
+      node,
+      ...rest,
+      '--holder-pid',
+      String(this.holderPid),
+    ];
     const started = Date.now();
-    const child = spawnChild(this.o.nsenter, argv, { stdio: ['ignore', 'inherit', 'inherit'], env: this.o.env });
+    const child = spawnChild(this.o.nsenter, argv, {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: this.o.env,
+    });
     this.skiffd = child;
     if (child.pid !== undefined) void writeFile(this.pidFile, `${child.pid}\n`, { mode: 0o600 });
     child.once('error', (e) => {
       this.o.log.error({ err: e }, 'cannot start skiffd');
       this.finish(1);
     });
-    child.once('exit', (code, signal) => void this.onSkiffdExit(code, signal, Date.now() - started));
+    child.once(
+      'exit',
+      (code, signal) => void this.onSkiffdExit(code, signal, Date.now() - started),
+    );
   }
 
-  private async onSkiffdExit(code: number | null, signal: NodeJS.Signals | null, uptimeMs: number): Promise<void> {
+  private async onSkiffdExit(
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    uptimeMs: number,
+  ): Promise<void> {
     this.skiffd = undefined;
     if (this.stopping || code === 0 || code === EXIT_FATAL_CONFIG) {
-      if (!this.stopping && code !== 0) this.o.log.error({ code }, 'skiffd refused to start; not restarting');
+      if (!this.stopping && code !== 0)
+        this.o.log.error({ code }, 'skiffd refused to start; not restarting');
       await this.teardown();
       this.finish(code ?? 1);
       return;
@@ -119,7 +153,7 @@ export class Supervisor {
     const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
     this.o.log.warn({ code, signal, delayMs: delay }, 'skiffd died unexpectedly; restarting it');
     await sleep(delay);
-    if (this.stopping) {
+    if (this.isStopping()) {
       await this.teardown();
       this.finish(0);
       return;
@@ -129,6 +163,11 @@ export class Supervisor {
       this.holderPid = await this.ensureHolder();
     }
     this.startSkiffd();
+  }
+
+  /** Read through a method: `stop()` may flip it while we await. */
+  private isStopping(): boolean {
+    return this.stopping;
   }
 
   /** SIGTERM/SIGINT: ask skiffd to finish its requests and exit, then tear down. */
@@ -148,7 +187,10 @@ export class Supervisor {
   private async teardown(): Promise<void> {
     await rm(this.pidFile, { force: true });
     if (this.o.liveRestore) {
-      this.o.log.info({ holder: this.holderPid }, 'live-restore: leaving the namespaces and containers running');
+      this.o.log.info(
+        { holder: this.holderPid },
+        'live-restore: leaving the namespaces and containers running',
+      );
       return;
     }
     const rootlesskitPid = await parentPid(this.holderPid);

@@ -7,7 +7,10 @@ import type { EngineIdentity } from '../daemon/system/system-service.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { isNotFound } from '../errors.js';
 
-export async function loadEngineIdentity(dataRoot: string, packageJsonPath: string): Promise<EngineIdentity> {
+export async function loadEngineIdentity(
+  dataRoot: string,
+  packageJsonPath: string,
+): Promise<EngineIdentity> {
   const idFile = join(dataRoot, 'engine-id');
   let id: string;
   try {

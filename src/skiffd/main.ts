@@ -26,9 +26,13 @@ const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 async function main(argv: readonly string[]): Promise<void> {
   const env = readEnvironment();
   const flags = parseDaemonFlags(argv);
-  const { config, ignoredKeys } = await loadDaemonConfig(defaultPaths(env.vars, env.home), flags.patch);
+  const { config, ignoredKeys } = await loadDaemonConfig(
+    defaultPaths(env.vars, env.home),
+    flags.patch,
+  );
   const log = createLogger(config.logLevel);
-  if (ignoredKeys.length > 0) log.warn({ keys: ignoredKeys }, 'daemon.json keys without effect in rootless mode');
+  if (ignoredKeys.length > 0)
+    log.warn({ keys: ignoredKeys }, 'daemon.json keys without effect in rootless mode');
   await mkdir(config.dataRoot, { recursive: true, mode: 0o700 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
 
@@ -44,7 +48,13 @@ async function main(argv: readonly string[]): Promise<void> {
     ...(config.seccompProfile !== undefined ? { seccompProfile: config.seccompProfile } : {}),
   });
   log.info(
-    { rootless: host.rootless, storage: host.storage.driver, runtime: host.runtime?.name, cgroup: host.cgroup.layout, holder: host.holderPid },
+    {
+      rootless: host.rootless,
+      storage: host.storage.driver,
+      runtime: host.runtime?.name,
+      cgroup: host.cgroup.layout,
+      holder: host.holderPid,
+    },
     'host detected',
   );
   for (const w of host.warnings) log.warn(w);
@@ -88,7 +98,8 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const fatalConfig = err instanceof EngineError && (err.kind === 'invalid-argument' || err.kind === 'conflict');
+  const fatalConfig =
+    err instanceof EngineError && (err.kind === 'invalid-argument' || err.kind === 'conflict');
   process.stderr.write(`skiffd: ${messageOf(err)}\n`);
   if (!fatalConfig && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(fatalConfig ? EXIT_FATAL_CONFIG : 1);

@@ -8,7 +8,11 @@ import { open, rename, rm, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isNotFound } from '../errors.js';
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', mode);
   try {

@@ -22,14 +22,22 @@ function pingHeaders(): Record<string, string> {
 
 export function systemRoutes<S extends SystemRouteServices>(r: Router<S>): void {
   r.on('GET', '/_ping', (ctx) =>
-    Promise.resolve(ctx.method === 'HEAD' ? empty(200, pingHeaders()) : { ...text('OK'), headers: pingHeaders() }),
+    Promise.resolve(
+      ctx.method === 'HEAD' ? empty(200, pingHeaders()) : { ...text('OK'), headers: pingHeaders() },
+    ),
   );
-  r.on('HEAD', '/_ping', () => Promise.resolve(empty(200, { ...pingHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': '0' })));
+  r.on('HEAD', '/_ping', () =>
+    Promise.resolve(
+      empty(200, {
+        ...pingHeaders(),
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': '0',
+      }),
+    ),
+  );
   r.on('GET', '/version', (_ctx, s) => {
     const h = s.system.host;
-    const extra = [
-      ...(h.runtime ? [{ name: h.runtime.name, version: h.runtime.version }] : []),
-    ];
+    const extra = [...(h.runtime ? [{ name: h.runtime.name, version: h.runtime.version }] : [])];
     return Promise.resolve(json(versionJson(s.system.identity, h, extra)));
   });
   r.on('GET', '/info', async (_ctx, s) => json(infoJson(await s.system.info())));

@@ -8,8 +8,15 @@ import type { Duplex } from 'node:stream';
 import { InvalidArgumentError, messageOf } from '../../errors.js';
 import { MAX_JSON_BODY_BYTES } from '../request-context.js';
 
-export function writeHijackHandshake(socket: Duplex, upgraded: boolean, contentType: string, headers: Record<string, string>): void {
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+export function writeHijackHandshake(
+  socket: Duplex,
+  upgraded: boolean,
+  contentType: string,
+  headers: Record<string, string>,
+): void {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.write(
     upgraded
       ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${extra}\r\n`
@@ -22,7 +29,11 @@ export function writeHijackHandshake(socket: Duplex, upgraded: boolean, contentT
  * body with the upgrade: read exactly Content-Length bytes from `head` and the socket, give the
  * remainder back to the caller.
  */
-export async function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<{ body: unknown; rest: Buffer }> {
+export async function readUpgradeBody(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<{ body: unknown; rest: Buffer }> {
   const length = Number(req.headers['content-length'] ?? 0);
   if (!Number.isInteger(length) || length < 0 || length > MAX_JSON_BODY_BYTES)
     throw new InvalidArgumentError('invalid Content-Length');

@@ -6,7 +6,12 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { StreamReply } from '../reply.js';
 
-export async function sendStream(res: ServerResponse, reply: StreamReply, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+export async function sendStream(
+  res: ServerResponse,
+  reply: StreamReply,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<void> {
   const source: AsyncIterable<Buffer | string> = reply.body;
   const it = source[Symbol.asyncIterator]();
   // Unless headers go out eagerly, the first chunk decides between a streamed 200 and an error

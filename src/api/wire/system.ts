@@ -46,14 +46,27 @@ export function infoJson(i: SystemInfo): Record<string, unknown> {
     OperatingSystem: h.operatingSystem,
     OSVersion: '',
     OSType: h.osType,
-    Architecture: h.architecture === 'amd64' ? 'x86_64' : h.architecture === 'arm64' ? 'aarch64' : h.architecture,
+    Architecture:
+      h.architecture === 'amd64'
+        ? 'x86_64'
+        : h.architecture === 'arm64'
+          ? 'aarch64'
+          : h.architecture,
     IndexServerAddress: 'https://index.docker.io/v1/',
     RegistryConfig: {
       AllowNondistributableArtifactsCIDRs: null,
       AllowNondistributableArtifactsHostnames: null,
-      InsecureRegistryCIDRs: ['127.0.0.0/8', ...i.config.insecureRegistries.filter((r) => r.includes('/'))],
+      InsecureRegistryCIDRs: [
+        '127.0.0.0/8',
+        ...i.config.insecureRegistries.filter((r) => r.includes('/')),
+      ],
       IndexConfigs: {
-        'docker.io': { Name: 'docker.io', Mirrors: i.config.registryMirrors, Secure: true, Official: true },
+        'docker.io': {
+          Name: 'docker.io',
+          Mirrors: i.config.registryMirrors,
+          Secure: true,
+          Official: true,
+        },
         ...Object.fromEntries(
           i.config.insecureRegistries
             .filter((r) => !r.includes('/'))
@@ -113,7 +126,11 @@ function driverStatus(h: HostProfile): string[][] {
   }
 }
 
-export function versionJson(id: EngineIdentity, h: HostProfile, extra: readonly { name: string; version: string }[]): Record<string, unknown> {
+export function versionJson(
+  id: EngineIdentity,
+  h: HostProfile,
+  extra: readonly { name: string; version: string }[],
+): Record<string, unknown> {
   const details = {
     ApiVersion: MAX_API_VERSION,
     Arch: h.architecture,

@@ -34,7 +34,23 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
     if (fstype === 'cgroup2') v2 ??= mountPoint;
     else if (fstype === 'cgroup') {
       const opts = (right[2] ?? '').split(',');
-      v1.push(...opts.filter((o) => ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'net_cls', 'perf_event', 'hugetlb'].includes(o)));
+      v1.push(
+        ...opts.filter((o) =>
+          [
+            'cpu',
+            'cpuacct',
+            'cpuset',
+            'memory',
+            'devices',
+            'freezer',
+            'blkio',
+            'pids',
+            'net_cls',
+            'perf_event',
+            'hugetlb',
+          ].includes(o),
+        ),
+      );
     }
   }
   return v2 === undefined ? { v1Controllers: v1 } : { v2, v1Controllers: v1 };
@@ -51,10 +67,21 @@ export async function detectCgroup(i: CgroupInputs): Promise<CgroupProfile> {
     return { layout: 'hybrid', version: 1, driver: 'none', delegated: [], freezer: false };
   }
   const own = /^0::(.*)$/m.exec(i.selfCgroup)?.[1]?.trim();
-  if (own === undefined) return { layout: 'v2', version: 2, driver: 'none', delegated: [], freezer: false };
+  if (own === undefined)
+    return { layout: 'v2', version: 2, driver: 'none', delegated: [], freezer: false };
   const dir = `${mounts.v2}${own === '/' ? '' : own}`;
-  const controllers = ((await i.readCgroupFile(`${dir}/cgroup.controllers`)) ?? '').trim().split(/\s+/).filter((c) => c.length > 0);
+  const controllers = ((await i.readCgroupFile(`${dir}/cgroup.controllers`)) ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((c) => c.length > 0);
   if (!(await i.writable(dir)) || controllers.length === 0)
     return { layout: 'v2', version: 2, driver: 'none', delegated: [], freezer: false };
-  return { layout: 'v2', version: 2, driver: 'cgroupfs', delegated: controllers, ownPath: dir, freezer: true };
+  return {
+    layout: 'v2',
+    version: 2,
+    driver: 'cgroupfs',
+    delegated: controllers,
+    ownPath: dir,
+    freezer: true,
+  };
 }

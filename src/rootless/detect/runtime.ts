@@ -35,22 +35,35 @@ export async function detectRuntime(i: RuntimeProbeInputs): Promise<RuntimeDetec
       continue;
     }
     const result = await probeOne(c.name, c.path, i);
-    if (result.ok) return { runtime: { name: c.name, path: c.path, version: result.version, rejected }, rejected };
+    if (result.ok)
+      return {
+        runtime: { name: c.name, path: c.path, version: result.version, rejected },
+        rejected,
+      };
     rejected.push({ name: c.name, reason: result.reason });
   }
   if (i.forced) {
     const why = rejected.map((r) => `${r.name}: ${r.reason}`).join('; ');
-    throw new InvalidArgumentError(`runtime ${i.forced} cannot run containers on this host (${why})`);
+    throw new InvalidArgumentError(
+      `runtime ${i.forced} cannot run containers on this host (${why})`,
+    );
   }
   return { rejected };
 }
 
 type ProbeResult = { ok: true; version: string } | { ok: false; reason: string };
 
-async function probeOne(name: RuntimeName, path: string, i: RuntimeProbeInputs): Promise<ProbeResult> {
+async function probeOne(
+  name: RuntimeName,
+  path: string,
+  i: RuntimeProbeInputs,
+): Promise<ProbeResult> {
   let version: string;
   try {
-    version = await run(path, { argv: ['--version'], parse: (out) => /version\s+(\S+)/.exec(out)?.[1] ?? out.split('\n')[0] ?? '' });
+    version = await run(path, {
+      argv: ['--version'],
+      parse: (out) => /version\s+(\S+)/.exec(out)?.[1] ?? out.split('\n')[0] ?? '',
+    });
   } catch (e) {
     return { ok: false, reason: messageOf(e) };
   }
@@ -62,20 +75,32 @@ async function probeOne(name: RuntimeName, path: string, i: RuntimeProbeInputs):
     await mkdir(join(bundle, 'rootfs', 'dev'), { recursive: true });
     await copyFile(i.probeBinary, join(bundle, 'rootfs', 'probe'));
     await writeFile(join(bundle, 'config.json'), JSON.stringify(probeSpec()));
-    const r = await spawnCollect(path, [...globalRuntimeArgs(name, root), 'run', '--bundle', bundle, id], { timeoutMs: 20_000 });
+    const r = await spawnCollect(
+      path,
+      [...globalRuntimeArgs(name, root), 'run', '--bundle', bundle, id],
+      { timeoutMs: 20_000 },
+    );
     if (r.code === 0) return { ok: true, version };
-    return { ok: false, reason: firstError(r.stderr) || `exit status ${r.code ?? r.signal ?? '?'}` };
+    return {
+      ok: false,
+      reason: firstError(r.stderr) || `exit status ${r.code ?? r.signal ?? '?'}`,
+    };
   } catch (e) {
     return { ok: false, reason: messageOf(e) };
   } finally {
-    await run(path, command([...globalRuntimeArgs(name, root), 'delete', '--force', id])).catch(() => undefined);
+    await run(path, command([...globalRuntimeArgs(name, root), 'delete', '--force', id])).catch(
+      () => undefined,
+    );
     await rm(bundle, { recursive: true, force: true });
     await rm(root, { recursive: true, force: true });
   }
 }
 
 function firstError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const line = lines.find((l) => /error|not supported|denied|failed/i.test(l)) ?? lines[0] ?? '';
   // runc/crun log JSON or logfmt: keep just the message.
   const msg = /msg="([^"]*)"/.exec(line)?.[1] ?? line;
@@ -85,10 +110,25 @@ function firstError(stderr: string): string {
 function probeSpec(): unknown {
   return {
     ociVersion: '1.0.2',
-    process: { terminal: false, user: { uid: 0, gid: 0 }, args: ['/probe'], env: ['PATH=/'], cwd: '/', noNewPrivileges: true },
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ['/probe'],
+      env: ['PATH=/'],
+      cwd: '/',
+      noNewPrivileges: true,
+    },
     root: { path: 'rootfs', readonly: true },
     hostname: 'probe',
     mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
-    linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network' }] },
+    linux: {
+      namespaces: [
+        { type: 'pid' },
+        { type: 'mount' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'network' },
+      ],
+    },
   };
 }

@@ -25,23 +25,37 @@ export async function detectStorage(i: StorageProbeInputs): Promise<StorageProfi
   const notes: string[] = [];
   const overlay = await probeOverlay(i);
   if (i.forced === 'overlay2' || (i.forced === undefined && overlay.ok)) {
-    if (!overlay.ok) throw new InvalidArgumentError(`storage-driver overlay2 cannot be used here: ${overlay.reason}`);
+    if (!overlay.ok)
+      throw new InvalidArgumentError(
+        `storage-driver overlay2 cannot be used here: ${overlay.reason}`,
+      );
     return { driver: 'overlay2', overlayUserXattr: overlay.userxattr, notes };
   }
   if (!overlay.ok) notes.push(`overlay2 unavailable: ${overlay.reason}`);
   if (i.forced === 'vfs') return { driver: 'vfs', overlayUserXattr: false, notes };
   const fuse = await probeFuseOverlayfs(i);
   if (fuse.ok) return { driver: 'fuse-overlayfs', overlayUserXattr: false, notes };
-  if (i.forced === 'fuse-overlayfs') throw new InvalidArgumentError(`storage-driver fuse-overlayfs cannot be used here: ${fuse.reason}`);
+  if (i.forced === 'fuse-overlayfs')
+    throw new InvalidArgumentError(
+      `storage-driver fuse-overlayfs cannot be used here: ${fuse.reason}`,
+    );
   notes.push(`fuse-overlayfs unavailable: ${fuse.reason}`);
   return { driver: 'vfs', overlayUserXattr: false, notes };
 }
 
 type Probe = { ok: true; userxattr: boolean } | { ok: false; reason: string };
 
-async function withProbeDirs<T>(dataRoot: string, fn: (d: { lower: string; upper: string; work: string; merged: string }) => Promise<T>): Promise<T> {
+async function withProbeDirs<T>(
+  dataRoot: string,
+  fn: (d: { lower: string; upper: string; work: string; merged: string }) => Promise<T>,
+): Promise<T> {
   const base = join(dataRoot, 'tmp', `probe-${randomBytes(4).toString('hex')}`);
-  const d = { lower: join(base, 'lower'), upper: join(base, 'upper'), work: join(base, 'work'), merged: join(base, 'merged') };
+  const d = {
+    lower: join(base, 'lower'),
+    upper: join(base, 'upper'),
+    work: join(base, 'work'),
+    merged: join(base, 'merged'),
+  };
   await Promise.all(Object.values(d).map((p) => mkdir(p, { recursive: true })));
   await writeFile(join(d.lower, 'probe'), 'lower');
   try {
@@ -65,7 +79,8 @@ async function probeOverlay(i: StorageProbeInputs): Promise<Probe> {
       try {
         const seen = await readFile(join(d.merged, 'probe'), 'utf8');
         await writeFile(join(d.merged, 'upper-write'), 'x');
-        if (seen !== 'lower') return { ok: false, reason: 'overlay mount did not show the lower layer' };
+        if (seen !== 'lower')
+          return { ok: false, reason: 'overlay mount did not show the lower layer' };
         return { ok: true, userxattr };
       } finally {
         await run(i.umount, command([d.merged])).catch(() => undefined);
@@ -76,24 +91,39 @@ async function probeOverlay(i: StorageProbeInputs): Promise<Probe> {
 }
 
 async function probeFuseOverlayfs(i: StorageProbeInputs): Promise<Probe> {
-  if (!i.fuseOverlayfs) return { ok: false, reason: 'fuse-overlayfs is not installed (apt-get install fuse-overlayfs)' };
+  if (!i.fuseOverlayfs)
+    return {
+      ok: false,
+      reason: 'fuse-overlayfs is not installed (apt-get install fuse-overlayfs)',
+    };
   try {
     await access('/dev/fuse', constants.R_OK | constants.W_OK);
   } catch {
-    return { ok: false, reason: '/dev/fuse is not accessible (without udev it stays 0600: sudo chmod 666 /dev/fuse)' };
+    return {
+      ok: false,
+      reason: '/dev/fuse is not accessible (without udev it stays 0600: sudo chmod 666 /dev/fuse)',
+    };
   }
   const fuseOverlayfs = i.fuseOverlayfs;
   return withProbeDirs(i.dataRoot, async (d) => {
     try {
-      await run(fuseOverlayfs, command(['-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.merged]));
+      await run(
+        fuseOverlayfs,
+        command(['-o', `lowerdir=${d.lower},upperdir=${d.upper},workdir=${d.work}`, d.merged]),
+      );
     } catch (e) {
       return { ok: false, reason: messageOf(e) };
     }
     try {
       const seen = await readFile(join(d.merged, 'probe'), 'utf8');
-      return seen === 'lower' ? { ok: true, userxattr: false } : { ok: false, reason: 'fuse-overlayfs did not show the lower layer' };
+      return seen === 'lower'
+        ? { ok: true, userxattr: false }
+        : { ok: false, reason: 'fuse-overlayfs did not show the lower layer' };
     } finally {
-      await run(i.fusermount ?? i.umount, command(i.fusermount ? ['-u', d.merged] : [d.merged])).catch(() => undefined);
+      await run(
+        i.fusermount ?? i.umount,
+        command(i.fusermount ? ['-u', d.merged] : [d.merged]),
+      ).catch(() => undefined);
     }
   });
 }

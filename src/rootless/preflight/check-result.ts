@@ -16,11 +16,21 @@ export function ok(id: string, title: string, detail: string): CheckResult {
   return { id, title, status: 'ok', detail };
 }
 
-export function warn(id: string, title: string, detail: string, fix?: readonly string[]): CheckResult {
+export function warn(
+  id: string,
+  title: string,
+  detail: string,
+  fix?: readonly string[],
+): CheckResult {
   return fix ? { id, title, status: 'warn', detail, fix } : { id, title, status: 'warn', detail };
 }
 
-export function fail(id: string, title: string, detail: string, fix?: readonly string[]): CheckResult {
+export function fail(
+  id: string,
+  title: string,
+  detail: string,
+  fix?: readonly string[],
+): CheckResult {
   return fix ? { id, title, status: 'fail', detail, fix } : { id, title, status: 'fail', detail };
 }
 

@@ -2,7 +2,8 @@
  * Which distribution family we are on, from /etc/os-release, and the exact fix commands for it
  * (the distribution hints of Docker's rootless documentation, seeds 000–002).
  */
-export type DistroFamily = 'debian' | 'ubuntu' | 'arch' | 'opensuse' | 'fedora' | 'rhel' | 'unknown';
+export type DistroFamily =
+  'debian' | 'ubuntu' | 'arch' | 'opensuse' | 'fedora' | 'rhel' | 'unknown';
 
 export interface Distro {
   readonly family: DistroFamily;
@@ -32,13 +33,17 @@ function familyOf(id: string, like: readonly string[]): DistroFamily {
   if (all.includes('arch') || id === 'archlinux') return 'arch';
   if (all.some((x) => x.startsWith('opensuse') || x === 'suse' || x === 'sles')) return 'opensuse';
   if (id === 'fedora') return 'fedora';
-  if (all.some((x) => x === 'rhel' || x === 'centos' || x === 'rocky' || x === 'almalinux')) return 'rhel';
+  if (all.some((x) => x === 'rhel' || x === 'centos' || x === 'rocky' || x === 'almalinux'))
+    return 'rhel';
   if (all.includes('fedora')) return 'rhel';
   return 'unknown';
 }
 
 /** The command that installs a package set on this family. */
-export function installCommand(distro: Distro, packages: Partial<Record<DistroFamily, readonly string[]>>): string {
+export function installCommand(
+  distro: Distro,
+  packages: Partial<Record<DistroFamily, readonly string[]>>,
+): string {
   const pkgs = packages[distro.family] ?? packages.unknown ?? [];
   const list = pkgs.join(' ');
   switch (distro.family) {

@@ -20,7 +20,8 @@ export function parseSubidFile(text: string, user: { name: string; uid: number }
     if (owner !== user.name && owner !== String(user.uid)) continue;
     const s = Number(start);
     const c = Number(count);
-    if (Number.isInteger(s) && Number.isInteger(c) && s >= 0 && c > 0) ranges.push({ start: s, count: c });
+    if (Number.isInteger(s) && Number.isInteger(c) && s >= 0 && c > 0)
+      ranges.push({ start: s, count: c });
   }
   return ranges;
 }

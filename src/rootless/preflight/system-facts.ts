@@ -31,7 +31,9 @@ export interface SystemFacts {
   findBinary(name: string): string | undefined;
 }
 
-export async function realSystemFacts(env: Readonly<Record<string, string | undefined>> = process.env): Promise<SystemFacts> {
+export async function realSystemFacts(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<SystemFacts> {
   const info = userInfo();
   const read = async (p: string): Promise<string | undefined> => {
     try {
@@ -48,7 +50,12 @@ export async function realSystemFacts(env: Readonly<Record<string, string | unde
     stat: async (p) => {
       try {
         const s = await stat(p);
-        return { uid: s.uid, mode: s.mode & 0o7777, isDirectory: s.isDirectory(), isSocket: s.isSocket() };
+        return {
+          uid: s.uid,
+          mode: s.mode & 0o7777,
+          isDirectory: s.isDirectory(),
+          isSocket: s.isSocket(),
+        };
       } catch {
         return undefined;
       }

@@ -18,19 +18,30 @@ export interface RootlesskitSettings {
 const NETS = ['slirp4netns', 'pasta', 'vpnkit', 'lxc-user-nic', 'host'];
 const PORT_DRIVERS = ['builtin', 'slirp4netns', 'implicit', 'none'];
 
-export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): RootlesskitSettings {
+export function settingsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): RootlesskitSettings {
   const net = env['SKIFF_ROOTLESSKIT_NET'] || 'slirp4netns';
-  if (!NETS.includes(net)) throw new InvalidArgumentError(`SKIFF_ROOTLESSKIT_NET=${net}: expected one of ${NETS.join(', ')}`);
+  if (!NETS.includes(net))
+    throw new InvalidArgumentError(
+      `SKIFF_ROOTLESSKIT_NET=${net}: expected one of ${NETS.join(', ')}`,
+    );
   const mtuText = env['SKIFF_ROOTLESSKIT_MTU'];
   const mtu = mtuText ? Number(mtuText) : net === 'slirp4netns' || net === 'pasta' ? 65520 : 1500;
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65520)
-    throw new InvalidArgumentError(`SKIFF_ROOTLESSKIT_MTU=${mtuText ?? ''}: expected an integer between 68 and 65520`);
+    throw new InvalidArgumentError(
+      `SKIFF_ROOTLESSKIT_MTU=${mtuText ?? ''}: expected an integer between 68 and 65520`,
+    );
   const portDriver = env['SKIFF_ROOTLESSKIT_PORT_DRIVER'] || 'builtin';
   if (!PORT_DRIVERS.includes(portDriver))
-    throw new InvalidArgumentError(`SKIFF_ROOTLESSKIT_PORT_DRIVER=${portDriver}: expected one of ${PORT_DRIVERS.join(', ')}`);
+    throw new InvalidArgumentError(
+      `SKIFF_ROOTLESSKIT_PORT_DRIVER=${portDriver}: expected one of ${PORT_DRIVERS.join(', ')}`,
+    );
   const loop = env['SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK'] ?? 'true';
   if (loop !== 'true' && loop !== 'false')
-    throw new InvalidArgumentError(`SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=${loop}: expected true or false`);
+    throw new InvalidArgumentError(
+      `SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=${loop}: expected true or false`,
+    );
   return {
     net,
     mtu,
@@ -44,14 +55,35 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
 
 /** The binary a network driver needs besides rootlesskit itself. */
 export function netDriverBinary(net: string): string | undefined {
-  return net === 'slirp4netns' ? 'slirp4netns' : net === 'pasta' ? 'pasta' : net === 'vpnkit' ? 'vpnkit' : undefined;
+  return net === 'slirp4netns'
+    ? 'slirp4netns'
+    : net === 'pasta'
+      ? 'pasta'
+      : net === 'vpnkit'
+        ? 'vpnkit'
+        : undefined;
 }
 
-export function rootlesskitArgv(s: RootlesskitSettings, stateDir: string, holder: readonly string[]): string[] {
+export function rootlesskitArgv(
+  s: RootlesskitSettings,
+  stateDir: string,
+  holder: readonly string[],
+): string[] {
   const argv = [`--net=${s.net}`, `--mtu=${s.mtu}`];
-  if (s.net === 'slirp4netns') argv.push(`--slirp4netns-sandbox=${s.slirp4netnsSandbox}`, `--slirp4netns-seccomp=${s.slirp4netnsSeccomp}`);
+  if (s.net === 'slirp4netns')
+    argv.push(
+      `--slirp4netns-sandbox=${s.slirp4netnsSandbox}`,
+      `--slirp4netns-seccomp=${s.slirp4netnsSeccomp}`,
+    );
   if (s.disableHostLoopback && s.net !== 'host') argv.push('--disable-host-loopback');
   if (s.net !== 'host') argv.push(`--port-driver=${s.portDriver}`);
-  argv.push('--copy-up=/etc', '--copy-up=/run', '--propagation=rslave', `--state-dir=${stateDir}`, ...s.extraFlags, ...holder);
+  argv.push(
+    '--copy-up=/etc',
+    '--copy-up=/run',
+    '--propagation=rslave',
+    `--state-dir=${stateDir}`,
+    ...s.extraFlags,
+    ...holder,
+  );
   return argv;
 }

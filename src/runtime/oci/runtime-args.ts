@@ -5,10 +5,16 @@
  */
 import type { RuntimeName } from '../../host.js';
 
-export function globalRuntimeArgs(name: RuntimeName, stateRoot: string, cgroupsDelegated = false): string[] {
+export function globalRuntimeArgs(
+  name: RuntimeName,
+  stateRoot: string,
+  cgroupsDelegated = false,
+): string[] {
   switch (name) {
     case 'crun':
-      return cgroupsDelegated ? ['--root', stateRoot] : ['--cgroup-manager=disabled', '--root', stateRoot];
+      return cgroupsDelegated
+        ? ['--root', stateRoot]
+        : ['--cgroup-manager=disabled', '--root', stateRoot];
     case 'runc':
       return ['--root', stateRoot];
   }

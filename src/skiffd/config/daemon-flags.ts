@@ -32,7 +32,12 @@ const OPTIONS = {
 export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: false, strict: true }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: false,
+      strict: true,
+    }));
   } catch (e) {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
@@ -49,13 +54,15 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
   if (values.debug) apply('debug', true);
   if (values['storage-driver'] !== undefined) apply('storage-driver', values['storage-driver']);
   if (values['default-runtime'] !== undefined) apply('default-runtime', values['default-runtime']);
-  if (values['insecure-registry'] !== undefined) apply('insecure-registries', values['insecure-registry']);
+  if (values['insecure-registry'] !== undefined)
+    apply('insecure-registries', values['insecure-registry']);
   if (values['registry-mirror'] !== undefined) apply('registry-mirrors', values['registry-mirror']);
   if (values['live-restore']) apply('live-restore', true);
   if (values.experimental) apply('experimental', true);
   if (values['config-file'] !== undefined) patch.configFile = values['config-file'];
   const holder = values['holder-pid'] === undefined ? undefined : Number(values['holder-pid']);
-  if (holder !== undefined && (!Number.isInteger(holder) || holder <= 0)) throw new InvalidArgumentError('--holder-pid must be a pid');
+  if (holder !== undefined && (!Number.isInteger(holder) || holder <= 0))
+    throw new InvalidArgumentError('--holder-pid must be a pid');
   return holder === undefined ? { patch } : { patch, holderPid: holder };
 }
 

@@ -5,7 +5,10 @@
 import { join } from 'node:path';
 import type { ConfigDefaults } from './daemon-config.js';
 
-export function defaultPaths(env: Readonly<Record<string, string | undefined>>, home: string): ConfigDefaults {
+export function defaultPaths(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): ConfigDefaults {
   const runtimeDir = env['XDG_RUNTIME_DIR'] ?? `/run/user/${process.getuid?.() ?? 0}`;
   const dataHome = env['XDG_DATA_HOME'] || join(home, '.local', 'share');
   const configHome = env['XDG_CONFIG_HOME'] || join(home, '.config');

@@ -14,15 +14,22 @@ export interface LoadedConfig {
   readonly ignoredKeys: readonly string[];
 }
 
-export async function loadDaemonConfig(defaults: ConfigDefaults, flags: ConfigPatch = {}): Promise<LoadedConfig> {
+export async function loadDaemonConfig(
+  defaults: ConfigDefaults,
+  flags: ConfigPatch = {},
+): Promise<LoadedConfig> {
   const file = flags.configFile ?? defaults.configFile;
   let text: string | undefined;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if (!isNotFound(e)) throw new InvalidArgumentError(`unable to read daemon configuration file ${file}: ${messageOf(e)}`);
+    if (!isNotFound(e))
+      throw new InvalidArgumentError(
+        `unable to read daemon configuration file ${file}: ${messageOf(e)}`,
+      );
   }
-  const { patch, ignoredKeys } = text === undefined ? { patch: {}, ignoredKeys: [] } : parseDaemonJson(text, file);
+  const { patch, ignoredKeys } =
+    text === undefined ? { patch: {}, ignoredKeys: [] } : parseDaemonJson(text, file);
   const conflicting = Object.keys(flags).filter((k) => k !== 'configFile' && k in patch);
   if (conflicting.length > 0)
     throw new InvalidArgumentError(
@@ -31,15 +38,22 @@ export async function loadDaemonConfig(defaults: ConfigDefaults, flags: ConfigPa
   return { config: { ...baseConfig(defaults), ...patch, ...flags, configFile: file }, ignoredKeys };
 }
 
-export function parseDaemonJson(text: string, file: string): { patch: ConfigPatch; ignoredKeys: string[] } {
+export function parseDaemonJson(
+  text: string,
+  file: string,
+): { patch: ConfigPatch; ignoredKeys: string[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${messageOf(e)}`);
+    throw new InvalidArgumentError(
+      `unable to configure the daemon with file ${file}: ${messageOf(e)}`,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: the file must hold a JSON object`);
+    throw new InvalidArgumentError(
+      `unable to configure the daemon with file ${file}: the file must hold a JSON object`,
+    );
   const entries = Object.entries(raw);
   const unknown = entries.map(([k]) => k).filter((k) => !(k in SCHEMA) && !IGNORED_KEYS.has(k));
   if (unknown.length > 0)
@@ -57,7 +71,9 @@ export function parseDaemonJson(text: string, file: string): { patch: ConfigPatc
     try {
       patch = mergePatch(patch, parser(value, key));
     } catch (e) {
-      throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${messageOf(e)}`);
+      throw new InvalidArgumentError(
+        `unable to configure the daemon with file ${file}: ${messageOf(e)}`,
+      );
     }
   }
   return { patch, ignoredKeys };

@@ -66,7 +66,9 @@ export const SCHEMA: Readonly<Record<string, KeyParser>> = {
   'default-runtime': (v, k) => ({ runtime: asEnum(v, k, ['runc', 'crun'] as const) }),
   runtime: (v, k) => ({ runtime: asEnum(v, k, ['runc', 'crun'] as const) }),
   'insecure-registries': (v, k) => ({ insecureRegistries: asStringArray(v, k) }),
-  'registry-mirrors': (v, k) => ({ registryMirrors: asStringArray(v, k).map((m) => checkMirror(m, k)) }),
+  'registry-mirrors': (v, k) => ({
+    registryMirrors: asStringArray(v, k).map((m) => checkMirror(m, k)),
+  }),
   'max-concurrent-downloads': (v, k) => ({ maxConcurrentDownloads: asInt(v, k, 1, 64) }),
   'max-concurrent-uploads': (v, k) => ({ maxConcurrentUploads: asInt(v, k, 1, 64) }),
   'max-download-attempts': (v, k) => ({ maxDownloadAttempts: asInt(v, k, 1, 100) }),
@@ -99,20 +101,29 @@ function checkMirror(m: string, key: string): string {
   try {
     url = new URL(m);
   } catch {
-    throw new InvalidArgumentError(`invalid value for "${key}": invalid mirror: "${m}" is not a valid URI`);
+    throw new InvalidArgumentError(
+      `invalid value for "${key}": invalid mirror: "${m}" is not a valid URI`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new InvalidArgumentError(`invalid value for "${key}": invalid mirror: unsupported scheme "${url.protocol}" in "${m}"`);
+    throw new InvalidArgumentError(
+      `invalid value for "${key}": invalid mirror: unsupported scheme "${url.protocol}" in "${m}"`,
+    );
   return m.replace(/\/+$/, '');
 }
 
 function parsePools(v: unknown, key: string): AddressPool[] {
-  if (!Array.isArray(v)) throw new InvalidArgumentError(`invalid value for "${key}": expected a list of {"base","size"}`);
+  if (!Array.isArray(v))
+    throw new InvalidArgumentError(
+      `invalid value for "${key}": expected a list of {"base","size"}`,
+    );
   return v.map((p: unknown, i) => {
-    if (typeof p !== 'object' || p === null) throw new InvalidArgumentError(`invalid value for "${key}[${i}]"`);
+    if (typeof p !== 'object' || p === null)
+      throw new InvalidArgumentError(`invalid value for "${key}[${i}]"`);
     const rec = p as Record<string, unknown>;
     const base = asString(rec['base'], `${key}[${i}].base`);
-    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(base)) throw new InvalidArgumentError(`invalid value for "${key}[${i}].base": ${base}`);
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(base))
+      throw new InvalidArgumentError(`invalid value for "${key}[${i}].base": ${base}`);
     return { base, size: asInt(rec['size'], `${key}[${i}].size`, 1, 32) };
   });
 }
@@ -128,11 +139,15 @@ function checkLogOpts(opts: Record<string, string>, key: string): Record<string,
 }
 
 function parseUlimits(v: unknown, key: string): Record<string, { soft: number; hard: number }> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(`invalid value for "${key}"`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new InvalidArgumentError(`invalid value for "${key}"`);
   const out: Record<string, { soft: number; hard: number }> = {};
   for (const [name, raw] of Object.entries(v)) {
     const r = raw as Record<string, unknown>;
-    out[name] = { soft: asInt(r['Soft'], `${key}.${name}.Soft`, -1), hard: asInt(r['Hard'], `${key}.${name}.Hard`, -1) };
+    out[name] = {
+      soft: asInt(r['Soft'], `${key}.${name}.Soft`, -1),
+      hard: asInt(r['Hard'], `${key}.${name}.Hard`, -1),
+    };
   }
   return out;
 }

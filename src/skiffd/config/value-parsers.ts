@@ -18,12 +18,14 @@ export function asInt(v: unknown, key: string, min: number, max = Number.MAX_SAF
 }
 
 export function asStringArray(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string')) throw bad(key, v, 'a list of strings');
+  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string'))
+    throw bad(key, v, 'a list of strings');
   return v;
 }
 
 export function asStringRecord(v: unknown, key: string): Record<string, string> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(key, v, 'an object of strings');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw bad(key, v, 'an object of strings');
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
     if (typeof x !== 'string') throw bad(`${key}.${k}`, x, 'a string');
@@ -45,5 +47,7 @@ export function asAbsolutePath(v: unknown, key: string): string {
 }
 
 function bad(key: string, value: unknown, expected: string): InvalidArgumentError {
-  return new InvalidArgumentError(`invalid value for "${key}": ${JSON.stringify(value)} (expected ${expected})`);
+  return new InvalidArgumentError(
+    `invalid value for "${key}": ${JSON.stringify(value)} (expected ${expected})`,
+  );
 }

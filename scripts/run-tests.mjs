@@ -1,0 +1,185 @@
+// The test command behind `npm test`, `npm run test:unit` and `npm run test:e2e`.
+//   node scripts/run-tests.mjs unit|e2e|all [test files...]
+// Unit tests run as whoever calls. E2E tests run the real daemon and must run as an
+// unprivileged user: as root this script creates one (scripts/ensure-rootless-user.sh) and re-runs
+// the e2e part as that user. Prints Node's spec report and, last, one summary line per suite.
+import { spawnSync } from 'node:child_process';
+import {
+  readdirSync,
+  statSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  cpSync,
+  chmodSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const [suite = 'all', ...explicit] = process.argv.slice(2);
+if (!['unit', 'e2e', 'all', 'e2e-inner'].includes(suite)) {
+  console.error('usage: run-tests.mjs unit|e2e|all [files...]');
+  process.exit(2);
+}
+
+function findTests(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+    }
+  };
+  try {
+    walk(join(root, dir));
+  } catch {
+    // no tests yet
+  }
+  return out;
+}
+
+function pick(kind) {
+  const mine = explicit.filter(
+    (f) => f.includes(`test/${kind}/`) || f.includes(`test/conformance/`),
+  );
+  return explicit.length > 0 ? mine : findTests(`test/${kind}`);
+}
+
+/** Runs node --test; returns {pass, fail} parsed from a TAP copy of the report. */
+function nodeTest(files, { concurrency, env } = {}) {
+  if (files.length === 0) return { pass: 0, fail: 0, ok: true };
+  const tapDir = mkdtempSync(join(tmpdir(), 'skiff-tap-'));
+  chmodSync(tapDir, 0o777);
+  const tap = join(tapDir, 'report.tap');
+  const args = [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+  ];
+  if (concurrency) args.push(`--test-concurrency=${concurrency}`);
+  args.push('--test-timeout=900000', ...files);
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: env ?? process.env,
+  });
+  let text = '';
+  try {
+    text = readFileSync(tap, 'utf8');
+  } catch {
+    // the runner died before writing
+  }
+  rmSync(tapDir, { recursive: true, force: true });
+  const num = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    pass: num('pass'),
+    fail: num('fail') + (r.status !== 0 && num('fail') === 0 ? 1 : 0),
+    ok: r.status === 0,
+  };
+}
+
+function build() {
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('build failed');
+    process.exit(1);
+  }
+}
+
+function runE2eAsTestUser(files) {
+  const ensure = spawnSync('bash', [join(root, 'scripts/ensure-rootless-user.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (ensure.status !== 0) process.exit(1);
+  const user = ensure.stdout.trim();
+  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim();
+  const home = spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout.split(':')[5];
+  // The test user must be able to read the checkout; when a parent directory is closed to it,
+  // run from a copy it owns.
+  let cwd = root;
+  if (
+    spawnSync('runuser', ['-u', user, '--', 'test', '-r', join(root, 'package.json')]).status !== 0
+  ) {
+    cwd = mkdtempSync(join(tmpdir(), 'skiff-e2e-src-'));
+    cpSync(root, cwd, { recursive: true });
+    spawnSync('chown', ['-R', `${user}:`, cwd]);
+    console.log(`(running e2e tests from a copy at ${cwd}: ${user} cannot read ${root})`);
+  }
+  const env = [
+    `HOME=${home}`,
+    `USER=${user}`,
+    `LOGNAME=${user}`,
+    `XDG_RUNTIME_DIR=/run/user/${uid}`,
+    `PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin`,
+    `TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1`,
+  ];
+  for (const k of ['SKIFF_TEST_CONCURRENCY', 'SKIFF_TEST_DOCKER', 'SKIFF_KEEP_TEST_DIRS'])
+    if (process.env[k]) env.push(`${k}=${process.env[k]}`);
+  const r = spawnSync(
+    'runuser',
+    [
+      '-u',
+      user,
+      '--',
+      'env',
+      '-i',
+      ...env,
+      process.execPath,
+      join(cwd, 'scripts/run-tests.mjs'),
+      'e2e-inner',
+      ...files,
+    ],
+    { cwd, stdio: 'inherit' },
+  );
+  return r.status ?? 1;
+}
+
+const summary = [];
+let failed = false;
+
+if (suite === 'unit' || suite === 'all') {
+  const r = nodeTest(pick('unit'));
+  summary.push(`unit: ${r.pass} passed, ${r.fail} failed`);
+  failed ||= !r.ok;
+}
+
+if (suite === 'e2e' || suite === 'all') {
+  build();
+  const files = pick('e2e');
+  if (process.getuid() === 0) {
+    const status = runE2eAsTestUser(files);
+    failed ||= status !== 0;
+    summary.push(
+      `e2e: see the summary above (as the unprivileged test user), exit status ${status}`,
+    );
+  } else {
+    const status = spawnSync(
+      process.execPath,
+      [join(root, 'scripts/run-tests.mjs'), 'e2e-inner', ...files],
+      { cwd: root, stdio: 'inherit' },
+    ).status;
+    failed ||= status !== 0;
+  }
+}
+
+if (suite === 'e2e-inner') {
+  // As the unprivileged user: one shared registry with the standard images, then the suites.
+  const files = explicit.length > 0 ? explicit : findTests('test/e2e');
+  const session = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'scripts/e2e-session.ts'), ...files],
+    { cwd: root, stdio: 'inherit' },
+  );
+  process.exit(session.status ?? 1);
+}
+
+for (const line of summary) console.log(`SUMMARY ${line}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,74 @@
+/**
+ * The in-process event bus behind GET /events: every lifecycle step of containers, images,
+ * volumes, networks and the daemon is published here. Keeps a bounded history so that
+ * `docker events --since` can replay the recent past, as dockerd does.
+ */
+export type EventType =
+  | 'container'
+  | 'image'
+  | 'volume'
+  | 'network'
+  | 'daemon'
+  | 'plugin'
+  | 'node'
+  | 'service'
+  | 'secret'
+  | 'config';
+
+export interface EngineEvent {
+  readonly type: EventType;
+  /** create, start, die, destroy, pull, tag, untag, delete, push, load, import, save, mount, ... */
+  readonly action: string;
+  /** The object's id (container id, image id or reference, volume name). */
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly scope: 'local' | 'swarm';
+  /** Nanoseconds since the epoch. */
+  readonly timeNano: bigint;
+}
+
+export type EventListener = (e: EngineEvent) => void;
+
+const HISTORY = 1000;
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+  private readonly history: EngineEvent[] = [];
+
+  constructor(private readonly clock: () => bigint = () => BigInt(Date.now()) * 1_000_000n) {}
+
+  publish(
+    type: EventType,
+    action: string,
+    id: string,
+    attributes: Record<string, string> = {},
+  ): EngineEvent {
+    const e: EngineEvent = { type, action, id, attributes, scope: 'local', timeNano: this.clock() };
+    this.history.push(e);
+    if (this.history.length > HISTORY) this.history.shift();
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A broken listener must not break the publisher.
+      }
+    }
+    return e;
+  }
+
+  /** Events at or after `sinceNano` still in memory. */
+  since(sinceNano: bigint): EngineEvent[] {
+    return this.history.filter((e) => e.timeNano >= sinceNano);
+  }
+
+  subscribe(l: EventListener): () => void {
+    this.listeners.add(l);
+    return () => {
+      this.listeners.delete(l);
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}

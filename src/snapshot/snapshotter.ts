@@ -1,0 +1,94 @@
+/**
+ * The snapshot seam (containerd's Snapshotter, narrowed): a tree of filesystem snapshots, each
+ * either committed (an image layer, read-only, identified by its chain id) or active (being
+ * unpacked into, or a container's writable layer). Drivers: overlay/ (native overlayfs in the
+ * user namespace, `userxattr`), fuse-overlayfs/, vfs/ (full copies). A snapshotter EMITS mounts;
+ * it never mounts a container rootfs for the caller (the runtime layer does that).
+ */
+import type { Readable } from 'node:stream';
+
+/** One mount, as mount(8) / the OCI runtime spec take it. */
+export interface Mount {
+  readonly type: string;
+  readonly source: string;
+  readonly target?: string;
+  readonly options: readonly string[];
+}
+
+export type SnapshotKind = 'committed' | 'active' | 'view';
+
+export interface SnapshotInfo {
+  readonly key: string;
+  readonly kind: SnapshotKind;
+  readonly parent?: string;
+  readonly createdAt: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface Usage {
+  readonly bytes: number;
+  readonly inodes: number;
+}
+
+export interface Snapshotter {
+  /** The driver name `docker info` reports: overlay2, fuse-overlayfs or vfs. */
+  readonly driver: string;
+  /**
+   * Creates an active, writable snapshot `key` on top of committed `parent` (none: empty) and
+   * returns the mounts that show it. MUST fail with ConflictError if `key` exists and
+   * NotFoundError if `parent` is not a committed snapshot.
+   */
+  prepare(key: string, parent?: string, labels?: Record<string, string>): Promise<Mount[]>;
+  /** Like prepare, but read-only; a view can never be committed. */
+  view(key: string, parent?: string): Promise<Mount[]>;
+  /**
+   * Turns active snapshot `key` into committed snapshot `name` (atomically: a crash leaves
+   * either the active or the committed one). `key` no longer exists afterwards.
+   */
+  commit(name: string, key: string, labels?: Record<string, string>): Promise<void>;
+  /** The mounts of an existing active snapshot or view. */
+  mounts(key: string): Promise<Mount[]>;
+  /** Removes a snapshot; MUST refuse (ConflictError) while another snapshot has it as parent. */
+  remove(key: string): Promise<void>;
+  /** undefined when there is no such snapshot. */
+  stat(key: string): Promise<SnapshotInfo | undefined>;
+  /** Disk usage of the snapshot's own layer (not its parents). */
+  usage(key: string): Promise<Usage>;
+  /** Every snapshot, in no particular order. */
+  list(): Promise<SnapshotInfo[]>;
+}
+
+export interface ApplyResult {
+  /** sha256 of the uncompressed tar (the layer's DiffID). */
+  readonly diffId: string;
+  /** Bytes of uncompressed tar read. */
+  readonly size: number;
+}
+
+/**
+ * Writes a layer tar (uncompressed) into an ACTIVE snapshot, in the driver's on-disk format:
+ * OCI whiteouts (`.wh.name`, `.wh..wh..opq`) become overlay whiteouts (char 0:0) and opaque
+ * xattrs on overlay drivers, and deletions on vfs. MUST refuse entries that would write outside
+ * the snapshot (`..`, absolute paths, through symlinks) with InvalidArgumentError and leave no
+ * partial snapshot visible to others (the caller removes the active snapshot on failure).
+ */
+export interface LayerApplier {
+  apply(key: string, tar: Readable, signal?: AbortSignal): Promise<ApplyResult>;
+}
+
+export interface Change {
+  readonly kind: 'added' | 'modified' | 'deleted';
+  /** Absolute path inside the container, e.g. "/etc/hosts". */
+  readonly path: string;
+}
+
+/** The other direction: what an active snapshot changed relative to its parent. */
+export interface DiffReader {
+  /** Changes for `docker diff`. */
+  changes(key: string): Promise<Change[]>;
+  /** The changes as an OCI layer tar (whiteouts as `.wh.` files), for `docker commit`. */
+  diffTar(key: string): Readable;
+}
+
+/** What every driver implements. */
+export interface SnapshotDriver extends Snapshotter, LayerApplier, DiffReader {}
