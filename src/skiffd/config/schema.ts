@@ -6,7 +6,7 @@
 import type { Level } from 'pino';
 import { InvalidArgumentError } from '../../errors.js';
 import type { AddressPool, DaemonConfig, LogDriverName } from './daemon-config.js';
-import { parseByteSize } from './parse-size.js';
+import { parseByteSize } from '../../byte-size.js';
 import {
   asAbsolutePath,
   asBoolean,
