@@ -54,6 +54,8 @@ export type MountType = 'bind' | 'volume' | 'tmpfs';
 /** One entry of `--mount` / HostConfig.Mounts (binds from `-v` are parsed into these too). */
 export interface MountSpec {
   readonly type: MountType;
+  /** Which HostConfig field it came from (Binds, Mounts or Tmpfs): inspect gives it back there. */
+  readonly origin?: 'binds' | 'mounts' | 'tmpfs';
   /** Host path (bind), volume name (volume; empty = anonymous), unused for tmpfs. */
   readonly source: string;
   /** Absolute path in the container. */

@@ -1,0 +1,253 @@
+/** Docker's JSON for container inspect (ContainerInspectResponse) and list (ContainerSummary). */
+import type { ContainerRecord, ContainerState } from '../../daemon/containers/container-record.js';
+import type { ContainerConfig } from '../../daemon/containers/container-config.js';
+import { SLIRP_CONTAINER_IP, SLIRP_GATEWAY } from '../../daemon/containers/container-files.js';
+import { networkModeKind } from '../../daemon/containers/network-mode.js';
+import { hostConfigJson } from './host-config-json.js';
+import { humanDuration } from './human-duration.js';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export interface InspectExtras {
+  readonly execIds: readonly string[];
+  readonly graphDriver: { name: string; data: Record<string, string> };
+  readonly sizeRw?: number;
+  readonly sizeRootFs?: number;
+  readonly defaultNetworkName: string;
+}
+
+export function configJson(c: ContainerConfig): Record<string, unknown> {
+  return {
+    Hostname: c.hostname,
+    Domainname: c.domainname,
+    User: c.user,
+    AttachStdin: c.attachStdin,
+    AttachStdout: c.attachStdout,
+    AttachStderr: c.attachStderr,
+    ...(c.exposedPorts.length > 0
+      ? { ExposedPorts: Object.fromEntries(c.exposedPorts.map((p) => [p, {}])) }
+      : {}),
+    Tty: c.tty,
+    OpenStdin: c.openStdin,
+    StdinOnce: c.stdinOnce,
+    Env: c.env,
+    Cmd: c.cmd.length > 0 ? c.cmd : null,
+    ...(c.healthcheck
+      ? {
+          Healthcheck: {
+            Test: c.healthcheck.test,
+            Interval: c.healthcheck.interval,
+            Timeout: c.healthcheck.timeout,
+            StartPeriod: c.healthcheck.startPeriod,
+            StartInterval: c.healthcheck.startInterval,
+            Retries: c.healthcheck.retries,
+          },
+        }
+      : {}),
+    Image: c.image,
+    Volumes: c.volumes.length > 0 ? Object.fromEntries(c.volumes.map((v) => [v, {}])) : null,
+    WorkingDir: c.workingDir,
+    Entrypoint: c.entrypoint.length > 0 ? c.entrypoint : null,
+    OnBuild: null,
+    Labels: c.labels,
+    ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+    ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+    ...(c.shell ? { Shell: c.shell } : {}),
+  };
+}
+
+export function stateJson(s: ContainerState): Record<string, unknown> {
+  return {
+    Status: s.status,
+    Running: s.status === 'running' || s.status === 'paused',
+    Paused: s.status === 'paused',
+    Restarting: s.status === 'restarting',
+    OOMKilled: s.oomKilled,
+    Dead: s.status === 'dead',
+    Pid: s.pid,
+    ExitCode: s.exitCode,
+    Error: s.error,
+    StartedAt: s.startedAt,
+    FinishedAt: s.finishedAt,
+    ...(s.health
+      ? {
+          Health: {
+            Status: s.health.status,
+            FailingStreak: s.health.failingStreak,
+            Log: s.health.log.map((l) => ({
+              Start: l.start,
+              End: l.end,
+              ExitCode: l.exitCode,
+              Output: l.output,
+            })),
+          },
+        }
+      : {}),
+  };
+}
+
+export function networkSettingsJson(
+  rec: ContainerRecord,
+  defaultNetworkName: string,
+): Record<string, unknown> {
+  const net = networkModeKind(rec.hostConfig.networkMode).kind;
+  const running = rec.state.status === 'running' || rec.state.status === 'paused';
+  const name =
+    rec.hostConfig.networkMode === 'default' ? defaultNetworkName : rec.hostConfig.networkMode;
+  const ip = net === 'holder' && running ? SLIRP_CONTAINER_IP : '';
+  const gw = net === 'holder' && running ? SLIRP_GATEWAY : '';
+  const endpoint = {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    MacAddress: '',
+    NetworkID: name,
+    EndpointID: running ? rec.id : '',
+    Gateway: gw,
+    IPAddress: ip,
+    IPPrefixLen: ip ? 24 : 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DriverOpts: null,
+    DNSNames: null,
+  };
+  return {
+    Bridge: '',
+    SandboxID: running ? rec.id : '',
+    SandboxKey: '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: Object.fromEntries(
+      rec.config.exposedPorts.map((p) => [
+        p,
+        rec.hostConfig.portBindings[p]?.map((b) => ({
+          HostIp: b.hostIp || '0.0.0.0',
+          HostPort: b.hostPort,
+        })) ?? null,
+      ]),
+    ),
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: running ? rec.id : '',
+    Gateway: gw,
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: ip,
+    IPPrefixLen: ip ? 24 : 0,
+    IPv6Gateway: '',
+    MacAddress: '',
+    Networks: { [name]: endpoint },
+  };
+}
+
+export function inspectJson(rec: ContainerRecord, x: InspectExtras): Record<string, unknown> {
+  return {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.path,
+    Args: rec.args,
+    State: stateJson(rec.state),
+    Image: rec.imageId,
+    ResolvConfPath: rec.resolvConfPath,
+    HostnamePath: rec.hostnamePath,
+    HostsPath: rec.hostsPath,
+    LogPath: rec.logPath,
+    Name: `/${rec.name}`,
+    RestartCount: rec.restartCount,
+    Driver: rec.driver,
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: x.execIds.length > 0 ? x.execIds : null,
+    HostConfig: hostConfigJson(rec.hostConfig, x.defaultNetworkName),
+    GraphDriver: { Name: x.graphDriver.name, Data: x.graphDriver.data },
+    ...(x.sizeRw !== undefined ? { SizeRw: x.sizeRw } : {}),
+    ...(x.sizeRootFs !== undefined ? { SizeRootFs: x.sizeRootFs } : {}),
+    Mounts: mountsJson(rec),
+    Config: configJson(rec.config),
+    NetworkSettings: networkSettingsJson(rec, x.defaultNetworkName),
+  };
+}
+
+export function mountsJson(rec: ContainerRecord): Record<string, unknown>[] {
+  return rec.mountPoints
+    .filter((m) => m.type !== 'tmpfs')
+    .map((m) => ({
+      Type: m.type,
+      ...(m.name ? { Name: m.name } : {}),
+      Source: m.source,
+      Destination: m.destination,
+      ...(m.driver ? { Driver: m.driver } : {}),
+      Mode: m.mode,
+      RW: m.rw,
+      Propagation: m.propagation,
+    }));
+}
+
+/** "Up 5 minutes", "Exited (0) 2 seconds ago", "Created", "Restarting (1) 3 seconds ago". */
+export function statusText(s: ContainerState, now = Date.now()): string {
+  const since = (t: string): string => humanDuration(now - Date.parse(t));
+  switch (s.status) {
+    case 'running':
+      return `Up ${since(s.startedAt)}${s.health ? ` (${s.health.status === 'starting' ? 'health: starting' : s.health.status})` : ''}`;
+    case 'paused':
+      return `Up ${since(s.startedAt)} (Paused)`;
+    case 'restarting':
+      return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    case 'created':
+      return 'Created';
+    case 'exited':
+      return s.finishedAt === ZERO_TIME
+        ? 'Created'
+        : `Exited (${s.exitCode}) ${since(s.finishedAt)} ago`;
+  }
+}
+
+export function summaryJson(
+  rec: ContainerRecord,
+  o: { sizeRw?: number; sizeRootFs?: number; defaultNetworkName: string },
+): Record<string, unknown> {
+  const ports: Record<string, unknown>[] = [];
+  for (const p of rec.config.exposedPorts) {
+    const [port = '0', type = 'tcp'] = p.split('/');
+    const bindings = rec.hostConfig.portBindings[p] ?? [];
+    if (bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: type });
+    for (const b of bindings)
+      ports.push({
+        IP: b.hostIp || '0.0.0.0',
+        PrivatePort: Number(port),
+        PublicPort: Number(b.hostPort),
+        Type: type,
+      });
+  }
+  const settings = networkSettingsJson(rec, o.defaultNetworkName);
+  return {
+    Id: rec.id,
+    Names: [`/${rec.name}`],
+    Image: rec.config.image,
+    ImageID: rec.imageId,
+    Command: [rec.path, ...rec.args].map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' '),
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: ports,
+    ...(o.sizeRw !== undefined ? { SizeRw: o.sizeRw } : {}),
+    ...(o.sizeRootFs !== undefined ? { SizeRootFs: o.sizeRootFs } : {}),
+    Labels: rec.config.labels,
+    State: rec.state.status,
+    Status: statusText(rec.state),
+    HostConfig: {
+      NetworkMode:
+        rec.hostConfig.networkMode === 'default'
+          ? o.defaultNetworkName
+          : rec.hostConfig.networkMode,
+    },
+    NetworkSettings: { Networks: settings['Networks'] },
+    Mounts: mountsJson(rec),
+  };
+}

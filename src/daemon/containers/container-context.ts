@@ -1,0 +1,52 @@
+/** The dependencies every container operation shares, built once by the composition root. */
+import type { HostProfile } from '../../host.js';
+import type { Logger } from '../../log.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { KeyLock } from '../../store/key-lock.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ContainerStore } from './container-store.js';
+import type {
+  ContainerSnapshots,
+  ImageResolver,
+  LogReader,
+  RootfsMounter,
+  SpecFactory,
+  VolumeProvider,
+} from './dependencies.js';
+
+export interface ContainerDefaults {
+  readonly logDriver: string;
+  readonly logOpts: Readonly<Record<string, string>>;
+  readonly init: boolean;
+  readonly initPath?: string;
+  readonly noNewPrivileges: boolean;
+  readonly shmSize: number;
+  readonly ulimits: readonly { name: string; soft: number; hard: number }[];
+  readonly dns: readonly string[];
+  readonly dnsSearch: readonly string[];
+  readonly dnsOptions: readonly string[];
+  readonly shutdownTimeout: number;
+}
+
+export interface ContainerContext {
+  readonly store: ContainerStore;
+  readonly locks: KeyLock;
+  readonly images: ImageResolver;
+  readonly snapshots: ContainerSnapshots;
+  readonly mounter: RootfsMounter;
+  readonly volumes: VolumeProvider;
+  readonly spec: SpecFactory;
+  /** undefined when no OCI runtime works here: start then fails with the reason. */
+  readonly runtime?: Runtime;
+  readonly logs: LogReader;
+  readonly events: EventBus;
+  readonly host: HostProfile;
+  readonly defaults: ContainerDefaults;
+  /** `<execRoot>/containers`: bundles (config.json, rootfs mount point, monitor files). */
+  readonly bundleRoot: string;
+  readonly log: Logger;
+}
+
+export function newLocks(): KeyLock {
+  return new KeyLock();
+}

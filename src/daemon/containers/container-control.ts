@@ -1,0 +1,193 @@
+/**
+ * stop, kill, restart, remove, pause/unpause, rename: the operations that act on a container's
+ * state, each under the container's lock, with Docker's results (304 for no-ops, 409 for a
+ * container in the wrong state) and events (kill → die → stop).
+ */
+import { ConflictError } from '../../errors.js';
+import type { ContainerContext } from './container-context.js';
+import type { ContainerRecord } from './container-record.js';
+import type { ContainerRunner } from './container-runner.js';
+import { validateName } from './container-names.js';
+import { parseSignal } from './signals.js';
+
+export type StopResult = 'stopped' | 'not-running';
+
+export class ContainerControl {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly runner: ContainerRunner,
+  ) {}
+
+  async stop(ref: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<StopResult> {
+    const rec = this.ctx.store.find(ref);
+    const id = rec.id;
+    const task = this.runner.task(id);
+    if (rec.state.status === 'restarting' && this.runner.cancelRestart(id)) {
+      await this.runner.save({
+        ...rec,
+        state: { ...rec.state, status: 'exited', manuallyStopped: true },
+      });
+      this.ctx.events.publish('container', 'stop', id, attrs(rec));
+      return 'stopped';
+    }
+    if (!task || (rec.state.status !== 'running' && rec.state.status !== 'paused'))
+      return 'not-running';
+    await this.markStopped(id);
+    const sig = parseSignal(o.signal ?? rec.config.stopSignal ?? 'SIGTERM');
+    const timeout = o.timeoutSec ?? rec.config.stopTimeout ?? 10;
+    const exited = this.runner.waiters.nextExit(id);
+    if (timeout !== 0 || sig.name === 'SIGKILL') {
+      await task.kill(sig.name).catch(() => undefined);
+      this.ctx.events.publish('container', 'kill', id, {
+        ...attrs(rec),
+        signal: String(sig.number),
+      });
+    }
+    const inTime =
+      timeout < 0
+        ? await exited.then(() => true)
+        : await Promise.race([exited.then(() => true), delay(timeout * 1000).then(() => false)]);
+    if (!inTime) {
+      await task.kill('SIGKILL', true).catch(() => undefined);
+      this.ctx.events.publish('container', 'kill', id, { ...attrs(rec), signal: '9' });
+      await exited;
+    }
+    this.ctx.events.publish('container', 'stop', id, attrs(rec));
+    return 'stopped';
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.ctx.store.find(ref);
+    const sig = parseSignal(signal);
+    const task = this.runner.task(rec.id);
+    if (!task || rec.state.status !== 'running') {
+      if (rec.state.status === 'restarting' && this.runner.cancelRestart(rec.id)) {
+        await this.runner.save({
+          ...rec,
+          state: { ...rec.state, status: 'exited', manuallyStopped: true },
+        });
+        return;
+      }
+      throw new ConflictError(`Cannot kill container: ${ref}: Container ${rec.id} is not running`);
+    }
+    if (sig.name === 'SIGKILL' || sig.name === (rec.config.stopSignal ?? 'SIGTERM'))
+      await this.markStopped(rec.id);
+    await task.kill(sig.name, sig.name === 'SIGKILL');
+    this.ctx.events.publish('container', 'kill', rec.id, {
+      ...attrs(rec),
+      signal: String(sig.number),
+    });
+  }
+
+  async restart(ref: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.ctx.store.find(ref);
+    await this.stop(rec.id, o);
+    await this.runner.start(rec.id);
+    this.ctx.events.publish('container', 'restart', rec.id, attrs(rec));
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.ctx.store.find(ref);
+    const task = this.runner.task(rec.id);
+    if (!task || rec.state.status !== 'running')
+      throw new ConflictError(`Container ${rec.id} is not running`);
+    await task.pause();
+    await this.ctx.locks.with(`container:${rec.id}`, async () => {
+      const cur = this.ctx.store.find(rec.id);
+      await this.runner.save({ ...cur, state: { ...cur.state, status: 'paused' } });
+    });
+    this.ctx.events.publish('container', 'pause', rec.id, attrs(rec));
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.ctx.store.find(ref);
+    const task = this.runner.task(rec.id);
+    if (!task || rec.state.status !== 'paused')
+      throw new ConflictError(`Container ${rec.id} is not paused`);
+    await task.resume();
+    await this.ctx.locks.with(`container:${rec.id}`, async () => {
+      const cur = this.ctx.store.find(rec.id);
+      await this.runner.save({ ...cur, state: { ...cur.state, status: 'running' } });
+    });
+    this.ctx.events.publish('container', 'unpause', rec.id, attrs(rec));
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const name = validateName(newName);
+    const rec = this.ctx.store.find(ref);
+    if (rec.name === name)
+      throw new ConflictError(`Renaming a container with the same name as its current name`);
+    await this.ctx.locks.with(`container:${rec.id}`, async () => {
+      this.ctx.store.reserveName(name, rec.id);
+      const cur = this.ctx.store.find(rec.id);
+      await this.runner.save({ ...cur, name });
+    });
+    this.ctx.events.publish('container', 'rename', rec.id, {
+      ...attrs(rec),
+      name,
+      oldName: `/${rec.name}`,
+    });
+  }
+
+  /** docker rm: running containers need force (then they are killed first). */
+  async remove(ref: string, o: { force: boolean; volumes: boolean }): Promise<void> {
+    const rec = this.ctx.store.find(ref);
+    const id = rec.id;
+    if (rec.state.status === 'removing')
+      throw new ConflictError(`removal of container ${id} is already in progress`);
+    const active =
+      rec.state.status === 'running' ||
+      rec.state.status === 'paused' ||
+      rec.state.status === 'restarting';
+    if (active && !o.force) {
+      const what = rec.state.status === 'paused' ? 'container is paused' : 'container is running';
+      throw new ConflictError(
+        `cannot remove container "/${rec.name}": ${what}: stop the container before removing or force remove`,
+      );
+    }
+    if (active) {
+      this.runner.cancelRestart(id);
+      await this.markStopped(id);
+      const task = this.runner.task(id);
+      if (task) {
+        const exited = this.runner.waiters.nextExit(id);
+        await task.kill('SIGKILL', true).catch(() => undefined);
+        await Promise.race([exited, delay(30_000)]);
+      }
+    }
+    await this.ctx.locks.with(`container:${id}`, async () => {
+      const cur = this.ctx.store.get(id);
+      if (!cur) return;
+      await this.runner.save({ ...cur, state: { ...cur.state, status: 'removing' } });
+      const task = this.runner.task(id);
+      if (task) await task.delete(true).catch(() => undefined);
+      await this.runner.removeBundle(id);
+      await this.ctx.snapshots.remove(id).catch((e: unknown) => {
+        this.ctx.log.warn({ id, err: e }, 'removing the container snapshot failed');
+      });
+      await this.ctx.store.delete(id);
+      this.runner.attachHub.cancel(id);
+    });
+    if (o.volumes)
+      for (const m of rec.mountPoints)
+        if (m.anonymous && m.name) await this.ctx.volumes.removeIfUnused(m.name);
+    this.ctx.events.publish('container', 'destroy', id, attrs(rec));
+    this.runner.waiters.notifyRemoved(id, { code: rec.state.exitCode });
+  }
+
+  private async markStopped(id: string): Promise<void> {
+    await this.ctx.locks.with(`container:${id}`, async () => {
+      const cur = this.ctx.store.get(id);
+      if (cur && !cur.state.manuallyStopped)
+        await this.runner.save({ ...cur, state: { ...cur.state, manuallyStopped: true } });
+    });
+  }
+}
+
+export function attrs(rec: ContainerRecord): Record<string, string> {
+  return { image: rec.config.image, name: rec.name, ...rec.config.labels };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,95 @@
+/**
+ * What skiff persists per container (`<dataRoot>/containers/<id>/config.v2.json`) and the
+ * state machine of Docker's container states: created → running ⇄ paused, running → restarting
+ * → running, running → exited, any → removing → (gone), and dead when cleanup failed.
+ */
+import type { ContainerConfig, HostConfig } from './container-config.js';
+import type { EndpointRequest } from './create-request.js';
+
+export type ContainerStatus =
+  'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface HealthLogEntry {
+  readonly start: string;
+  readonly end: string;
+  readonly exitCode: number;
+  readonly output: string;
+}
+
+export interface HealthState {
+  readonly status: 'starting' | 'healthy' | 'unhealthy';
+  readonly failingStreak: number;
+  readonly log: readonly HealthLogEntry[];
+}
+
+export interface ContainerState {
+  readonly status: ContainerStatus;
+  readonly pid: number;
+  readonly exitCode: number;
+  readonly oomKilled: boolean;
+  /** The last start error, as Docker's State.Error. */
+  readonly error: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly health?: HealthState;
+  /** Stopped by the user (docker stop/kill): `unless-stopped` and daemon restarts leave it alone. */
+  readonly manuallyStopped: boolean;
+}
+
+export interface MountPoint {
+  readonly type: 'bind' | 'volume' | 'tmpfs';
+  /** Volume name. */
+  readonly name?: string;
+  /** Host path (volumes: their _data dir). */
+  readonly source: string;
+  readonly destination: string;
+  readonly driver?: string;
+  readonly mode: string;
+  readonly rw: boolean;
+  readonly propagation: string;
+  /** An anonymous volume created for this container (removed with `docker rm -v`). */
+  readonly anonymous?: boolean;
+  /** Don't copy the image's content at the destination into a new, empty volume. */
+  readonly noCopy?: boolean;
+}
+
+export interface ContainerRecord {
+  readonly id: string;
+  /** Without the leading slash. */
+  readonly name: string;
+  readonly created: string;
+  /** The command as run: entrypoint[0] / cmd[0], and the rest. */
+  readonly path: string;
+  readonly args: readonly string[];
+  readonly config: ContainerConfig;
+  readonly hostConfig: HostConfig;
+  /** "sha256:<hex>" */
+  readonly imageId: string;
+  readonly state: ContainerState;
+  readonly restartCount: number;
+  readonly driver: string;
+  readonly mountPoints: readonly MountPoint[];
+  readonly logPath: string;
+  readonly hostnamePath: string;
+  readonly hostsPath: string;
+  readonly resolvConfPath: string;
+  readonly endpoints: Readonly<Record<string, EndpointRequest>>;
+  /** True between the first write and the end of create: such leftovers are removed at start. */
+  readonly creating?: boolean;
+}
+
+export function initialState(): ContainerState {
+  return {
+    status: 'created',
+    pid: 0,
+    exitCode: 0,
+    oomKilled: false,
+    error: '',
+    startedAt: '0001-01-01T00:00:00Z',
+    finishedAt: '0001-01-01T00:00:00Z',
+    manuallyStopped: false,
+  };
+}
+
+export const isActive = (s: ContainerState): boolean =>
+  s.status === 'running' || s.status === 'paused' || s.status === 'restarting';

@@ -1,0 +1,408 @@
+/**
+ * Starting containers and living with them: mount the rootfs, write the /etc files, build the
+ * OCI spec, hand the bundle to the runtime (conmon + runc/crun), connect waiting attach
+ * clients, let the process run; then, on exit, record it, clean up, apply the restart policy
+ * and --rm. Every state change is saved before it is announced.
+ */
+import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ConflictError,
+  EngineError,
+  InternalError,
+  InvalidArgumentError,
+  UnavailableError,
+  messageOf,
+} from '../../errors.js';
+import type { Exit, Task, TaskIO } from '../../runtime/runtime.js';
+import type { SpecInput } from '../../runtime/spec/spec-input.js';
+import { byteSizeOrUndefined } from './log-options.js';
+import type { ContainerContext } from './container-context.js';
+import type { ContainerRecord, ContainerState } from './container-record.js';
+import { AttachHub } from './attach-hub.js';
+import { ExitWaiters } from './exit-waiters.js';
+import { containerHostname, writeContainerFiles } from './container-files.js';
+import { networkModeKind } from './network-mode.js';
+import { containerNamespaces, notRunning } from './namespaces.js';
+import { populateVolume } from './populate-volume.js';
+import { decideRestart } from './restart-policy.js';
+
+export type StartResult = 'started' | 'already-running';
+
+export interface ExitHooks {
+  /** Called (outside the container's lock) after an exit was recorded, to apply --rm. */
+  autoRemove(id: string): Promise<void>;
+  /** Health checks: started with the container, stopped on exit. */
+  onStarted(rec: ContainerRecord, task: Task): void;
+  onStopped(id: string): void;
+}
+
+export class ContainerRunner {
+  readonly attachHub = new AttachHub();
+  readonly waiters = new ExitWaiters();
+  private readonly tasks = new Map<string, Task>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly restartDelays = new Map<string, number>();
+  private hooks: ExitHooks = {
+    autoRemove: () => Promise.resolve(),
+    onStarted: () => undefined,
+    onStopped: () => undefined,
+  };
+
+  constructor(private readonly ctx: ContainerContext) {}
+
+  setHooks(h: ExitHooks): void {
+    this.hooks = h;
+  }
+
+  task(id: string): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  bundle(id: string): string {
+    return join(this.ctx.bundleRoot, id);
+  }
+
+  rootfs(id: string): string {
+    return join(this.bundle(id), 'rootfs');
+  }
+
+  async start(ref: string): Promise<StartResult> {
+    const id = this.ctx.store.find(ref).id;
+    return this.ctx.locks.with(`container:${id}`, async () => {
+      const rec = this.ctx.store.find(id);
+      if (rec.state.status === 'running') return 'already-running';
+      if (rec.state.status === 'paused')
+        throw new ConflictError('cannot start a paused container, try unpause instead');
+      if (rec.state.status === 'removing')
+        throw new ConflictError(`container is marked for removal and cannot be started`);
+      this.cancelRestart(id);
+      await this.startLocked(rec, false);
+      return 'started';
+    });
+  }
+
+  /** Requires the container's lock. */
+  private async startLocked(rec: ContainerRecord, isRestart: boolean): Promise<void> {
+    const runtime = this.ctx.runtime;
+    if (!runtime)
+      throw new UnavailableError(
+        `no OCI runtime can run containers on this host: ${this.ctx.host.warnings.join('; ')}`,
+      );
+    const id = rec.id;
+    const bundle = this.bundle(id);
+    const rootfs = this.rootfs(id);
+    await mkdir(rootfs, { recursive: true, mode: 0o700 });
+    await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+    await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(id), rootfs);
+    let task: Task;
+    try {
+      const input = await this.specInput(rec, rootfs);
+      const { spec } = this.ctx.spec.build(input);
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      task = await runtime.create({ id, name: rec.name, bundle, io: this.taskIO(rec) });
+    } catch (e) {
+      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      const err = startError(e);
+      await this.save({
+        ...rec,
+        state: { ...rec.state, exitCode: err.exitCode, error: err.error.message },
+      });
+      throw err.error;
+    }
+    this.tasks.set(id, task);
+    await this.attachHub.connectAll(id, task);
+    try {
+      await task.start();
+    } catch (e) {
+      this.tasks.delete(id);
+      await task.delete(true).catch(() => undefined);
+      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      const err = startError(e);
+      await this.save({
+        ...rec,
+        state: { ...rec.state, exitCode: err.exitCode, error: err.error.message },
+      });
+      throw err.error;
+    }
+    const state: ContainerState = {
+      ...rec.state,
+      status: 'running',
+      pid: task.pid,
+      exitCode: 0,
+      oomKilled: false,
+      error: '',
+      startedAt: new Date().toISOString(),
+      manuallyStopped: false,
+      ...(rec.config.healthcheck && rec.config.healthcheck.test[0] !== 'NONE'
+        ? { health: { status: 'starting', failingStreak: 0, log: [] } }
+        : {}),
+    };
+    const started = await this.save({
+      ...rec,
+      state,
+      restartCount: isRestart ? rec.restartCount + 1 : rec.restartCount,
+    });
+    this.ctx.events.publish('container', 'start', id, { image: rec.config.image, name: rec.name });
+    this.hooks.onStarted(started, task);
+    this.monitor(id, task);
+  }
+
+  /** Watches a task's exit (also used for tasks adopted after a daemon restart). */
+  monitor(id: string, task: Task): void {
+    this.tasks.set(id, task);
+    task.wait().then(
+      (exit) => void this.onExit(id, task, exit),
+      (e: unknown) => {
+        this.ctx.log.error(
+          { id, err: messageOf(e) },
+          'lost track of a container; marking it exited',
+        );
+        void this.onExit(id, task, { code: 255, oomKilled: false, finishedAt: new Date() });
+      },
+    );
+  }
+
+  private async onExit(id: string, task: Task, exit: Exit): Promise<void> {
+    let removeAfter = false;
+    let code = exit.code;
+    await this.ctx.locks.with(`container:${id}`, async () => {
+      if (this.tasks.get(id) === task) this.tasks.delete(id);
+      this.hooks.onStopped(id);
+      await task
+        .delete(true)
+        .catch((e: unknown) =>
+          this.ctx.log.warn({ id, err: messageOf(e) }, 'runtime delete failed'),
+        );
+      await this.ctx.mounter
+        .unmount(this.rootfs(id))
+        .catch((e: unknown) => this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed'));
+      const rec = this.ctx.store.get(id);
+      if (!rec) return;
+      code = exit.code;
+      const ranFor = Date.now() - Date.parse(rec.state.startedAt);
+      const decision = decideRestart({
+        policy: rec.hostConfig.restartPolicy,
+        exitCode: exit.code,
+        manuallyStopped: rec.state.manuallyStopped,
+        restartCount: rec.restartCount,
+        previousDelayMs: this.restartDelays.get(id) ?? 0,
+        ranForMs: Number.isFinite(ranFor) ? ranFor : 0,
+      });
+      const state: ContainerState = {
+        ...rec.state,
+        status: decision.restart ? 'restarting' : 'exited',
+        pid: 0,
+        exitCode: exit.code,
+        oomKilled: exit.oomKilled,
+        finishedAt: exit.finishedAt.toISOString(),
+      };
+      const { health: _health, ...withoutHealth } = state;
+      await this.save({ ...rec, state: decision.restart ? state : { ...withoutHealth } });
+      if (exit.oomKilled)
+        this.ctx.events.publish('container', 'oom', id, {
+          image: rec.config.image,
+          name: rec.name,
+        });
+      this.ctx.events.publish('container', 'die', id, {
+        image: rec.config.image,
+        name: rec.name,
+        exitCode: String(exit.code),
+      });
+      this.waiters.notifyExit(id, { code: exit.code });
+      if (decision.restart) {
+        this.restartDelays.set(id, decision.delayMs);
+        this.scheduleRestart(id, decision.delayMs);
+      } else {
+        this.restartDelays.delete(id);
+        removeAfter = rec.hostConfig.autoRemove;
+      }
+    });
+    if (removeAfter) {
+      await this.hooks.autoRemove(id).catch((e: unknown) => {
+        this.ctx.log.warn({ id, err: messageOf(e) }, 'auto-remove failed');
+        this.waiters.notifyRemoved(id, { code, error: messageOf(e) });
+      });
+    }
+  }
+
+  private scheduleRestart(id: string, delayMs: number): void {
+    this.cancelRestart(id);
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(id);
+      void this.ctx.locks
+        .with(`container:${id}`, async () => {
+          const rec = this.ctx.store.get(id);
+          if (rec?.state.status !== 'restarting') return;
+          await this.startLocked(rec, true);
+        })
+        .catch(async (e: unknown) => {
+          this.ctx.log.warn({ id, err: messageOf(e) }, 'restart failed');
+          const rec = this.ctx.store.get(id);
+          if (rec?.state.status === 'restarting')
+            await this.save({
+              ...rec,
+              state: { ...rec.state, status: 'exited', error: messageOf(e) },
+            });
+        });
+    }, delayMs);
+    timer.unref();
+    this.restartTimers.set(id, timer);
+  }
+
+  /** Stops a pending restart; true when there was one. */
+  cancelRestart(id: string): boolean {
+    const t = this.restartTimers.get(id);
+    if (!t) return false;
+    clearTimeout(t);
+    this.restartTimers.delete(id);
+    return true;
+  }
+
+  async save(rec: ContainerRecord): Promise<ContainerRecord> {
+    return this.ctx.store.save(rec);
+  }
+
+  private taskIO(rec: ContainerRecord): TaskIO {
+    const opts = rec.hostConfig.logConfig.config;
+    const maxSize = byteSizeOrUndefined(opts['max-size']);
+    const maxFiles = opts['max-file'] !== undefined ? Number(opts['max-file']) : undefined;
+    return {
+      tty: rec.config.tty,
+      stdin: rec.config.openStdin,
+      leaveStdinOpen: rec.config.openStdin && !rec.config.stdinOnce,
+      log:
+        rec.hostConfig.logConfig.type === 'none' || rec.logPath === ''
+          ? { kind: 'none' }
+          : {
+              kind: 'file',
+              path: rec.logPath,
+              ...(maxSize !== undefined ? { maxSize } : {}),
+              ...(maxFiles !== undefined ? { maxFiles } : {}),
+            },
+    };
+  }
+
+  private async specInput(rec: ContainerRecord, rootfs: string): Promise<SpecInput> {
+    const hc = rec.hostConfig;
+    const net = networkModeKind(hc.networkMode);
+    const pidOf = (ref: string): number => {
+      const other = this.ctx.store.find(ref);
+      const t = this.tasks.get(other.id);
+      if (!t || other.state.status !== 'running') throw notRunning(ref, 'namespace');
+      return t.pid;
+    };
+    const namespaces = containerNamespaces(hc, this.ctx.host, pidOf);
+    const hostname = containerHostname(rec, this.ctx.host.hostname, net.kind);
+    await writeContainerFiles(rec, hostname, net.kind, {
+      servers: hc.dns.length > 0 ? hc.dns : this.ctx.defaults.dns,
+      search: hc.dnsSearch.length > 0 ? hc.dnsSearch : this.ctx.defaults.dnsSearch,
+      options: hc.dnsOptions.length > 0 ? hc.dnsOptions : this.ctx.defaults.dnsOptions,
+    });
+    for (const m of rec.mountPoints)
+      if (m.type === 'volume' && !m.noCopy)
+        await populateVolume(rootfs, m.destination, m.source).catch((e: unknown) =>
+          this.ctx.log.warn({ err: messageOf(e) }, 'volume copy-up failed'),
+        );
+    const user = await this.ctx.spec.resolveUser(rootfs, rec.config.user, hc.groupAdd);
+    const useInit = hc.init ?? this.ctx.defaults.init;
+    const initBinary = useInit
+      ? (this.ctx.defaults.initPath ??
+        this.ctx.host.binaries.tini ??
+        this.ctx.host.binaries.catatonit)
+      : undefined;
+    if (useInit && !initBinary)
+      throw new InvalidArgumentError(
+        '--init: no init binary found (apt-get install tini or catatonit)',
+      );
+    const seccomp = seccompFor(hc.securityOpt, this.ctx.spec.defaultSeccomp);
+    return {
+      id: rec.id,
+      config: { ...rec.config, hostname },
+      hostConfig: hc,
+      rootfs,
+      mounts: rec.mountPoints.map((m) =>
+        m.type === 'tmpfs'
+          ? {
+              destination: m.destination,
+              type: 'tmpfs',
+              source: 'tmpfs',
+              options: tmpfsOptions(rec, m.destination),
+            }
+          : {
+              destination: m.destination,
+              type: 'bind',
+              source: m.source,
+              options: bindOptions(m.rw, m.propagation),
+            },
+      ),
+      etcFiles: {
+        hosts: rec.hostsPath,
+        hostname: rec.hostnamePath,
+        resolvConf: rec.resolvConfPath,
+      },
+      namespaces,
+      user,
+      ...(initBinary ? { initBinary } : {}),
+      ...(seccomp ? { seccomp } : {}),
+      defaults: {
+        noNewPrivileges: this.ctx.defaults.noNewPrivileges,
+        shmSize: this.ctx.defaults.shmSize,
+        ulimits: this.ctx.defaults.ulimits,
+      },
+      host: this.ctx.host,
+    };
+  }
+
+  /** After the bundle's runtime state is gone: remove the bundle directory. */
+  async removeBundle(id: string): Promise<void> {
+    await this.ctx.mounter.unmount(this.rootfs(id)).catch(() => undefined);
+    await rm(this.bundle(id), { recursive: true, force: true });
+  }
+}
+
+function bindOptions(rw: boolean, propagation: string): string[] {
+  return ['rbind', rw ? 'rw' : 'ro', ...(propagation ? [propagation] : ['rprivate'])];
+}
+
+function tmpfsOptions(rec: ContainerRecord, destination: string): string[] {
+  const spec = rec.hostConfig.mounts.find((m) => m.type === 'tmpfs' && m.target === destination);
+  const opts = ['nosuid', 'nodev', 'noexec', ...(spec?.options ?? [])];
+  if (spec?.readOnly) opts.push('ro');
+  if (spec?.tmpfsSize) opts.push(`size=${spec.tmpfsSize}`);
+  if (spec?.tmpfsMode !== undefined) opts.push(`mode=${spec.tmpfsMode.toString(8)}`);
+  return [...new Set(opts)];
+}
+
+/** `--security-opt seccomp=unconfined|<json>`, else the daemon's default profile. */
+function seccompFor(opts: readonly string[], profile: SpecInput['seccomp']): SpecInput['seccomp'] {
+  for (const o of opts) {
+    const [k, ...rest] = o.split(/[=:]/);
+    if (k !== 'seccomp') continue;
+    const v = o.slice(k.length + 1);
+    if (rest.length === 0 || v === '')
+      throw new InvalidArgumentError(`invalid --security-opt: ${o}`);
+    if (v === 'unconfined') return 'unconfined';
+    try {
+      return JSON.parse(v) as SpecInput['seccomp'];
+    } catch (e) {
+      throw new InvalidArgumentError(`decoding seccomp profile failed: ${messageOf(e)}`);
+    }
+  }
+  return profile;
+}
+
+/**
+ * Runtime failures as Docker reports them: a missing or non-executable command is the user's
+ * error (400, and exit code 127/126 in the state so that `docker run` exits with it).
+ */
+function startError(e: unknown): { error: EngineError; exitCode: number } {
+  if (e instanceof EngineError && e.kind !== 'internal') return { error: e, exitCode: 128 };
+  const msg = messageOf(e);
+  const wrapped = `failed to create task for container: OCI runtime create failed: ${msg}`;
+  if (/executable file not found|no such file or directory/i.test(msg))
+    return { error: new InvalidArgumentError(wrapped), exitCode: 127 };
+  if (/permission denied/i.test(msg))
+    return { error: new InvalidArgumentError(wrapped), exitCode: 126 };
+  return { error: new InternalError(wrapped, { cause: e }), exitCode: 128 };
+}

@@ -1,0 +1,189 @@
+/**
+ * `docker create`: resolve the image, merge its defaults, reserve the name, prepare the writable
+ * snapshot and the volumes, persist the record. A crash midway leaves a record marked
+ * `creating`, which the next start removes with its snapshot.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, messageOf } from '../../errors.js';
+import { newId } from '../../store/ids.js';
+import type { ContainerContext } from './container-context.js';
+import type { ContainerConfig, HostConfig, MountSpec } from './container-config.js';
+import { generateName, validateName } from './container-names.js';
+import { initialState, type ContainerRecord, type MountPoint } from './container-record.js';
+import type { CreateRequest } from './create-request.js';
+import { mergeImageConfig } from './merge-image-config.js';
+import { checkNetworkMode } from './network-mode.js';
+
+const LOG_DRIVERS = ['json-file', 'local', 'none'];
+
+export interface CreateResult {
+  readonly id: string;
+  readonly warnings: string[];
+}
+
+export async function createContainer(
+  ctx: ContainerContext,
+  req: CreateRequest,
+): Promise<CreateResult> {
+  const image = await ctx.images.resolve(req.config.image);
+  const config = mergeImageConfig(req.config, image.config);
+  const hostConfig = withDefaults(ctx, req.hostConfig);
+  checkNetworkMode(hostConfig.networkMode);
+  const warnings = ctx.spec.resourceWarnings(hostConfig);
+  if (config.cmd.length === 0 && config.entrypoint.length === 0)
+    throw new InvalidArgumentError('no command specified');
+
+  const id = newId();
+  const name =
+    req.name !== undefined
+      ? validateName(req.name)
+      : generateName((n) => ctx.store.nameTaken(n) !== undefined);
+  ctx.store.reserveName(name, id);
+  const dir = ctx.store.dir(id);
+  const [path = '', ...args] = [...config.entrypoint, ...config.cmd];
+  let rec: ContainerRecord = {
+    id,
+    name,
+    created: new Date().toISOString(),
+    path,
+    args,
+    config,
+    hostConfig,
+    imageId: image.id,
+    state: initialState(),
+    restartCount: 0,
+    driver: ctx.host.storage.driver,
+    mountPoints: [],
+    logPath: hostConfig.logConfig.type === 'none' ? '' : join(dir, `${id}-json.log`),
+    hostnamePath: join(dir, 'hostname'),
+    hostsPath: join(dir, 'hosts'),
+    resolvConfPath: join(dir, 'resolv.conf'),
+    endpoints: req.endpoints,
+    creating: true,
+  };
+  try {
+    rec = await ctx.store.save(rec);
+    await ctx.snapshots.prepare(id, image.chainIds[image.chainIds.length - 1], {
+      'skiff.container': id,
+    });
+    const mountPoints = await resolveMounts(ctx, config, hostConfig);
+    await mkdir(join(dir, 'checkpoints'), { recursive: true });
+    const { creating: _creating, ...done } = { ...rec, mountPoints };
+    rec = await ctx.store.save(done);
+  } catch (e) {
+    await ctx.snapshots.remove(id).catch(() => undefined);
+    await ctx.store.delete(id).catch(() => undefined);
+    throw e;
+  }
+  ctx.events.publish('container', 'create', id, { image: config.image, name });
+  return { id, warnings };
+}
+
+function withDefaults(ctx: ContainerContext, hc: HostConfig): HostConfig {
+  const type = hc.logConfig.type || ctx.defaults.logDriver;
+  if (!LOG_DRIVERS.includes(type))
+    throw new InvalidArgumentError(
+      `failed to create container: logger: no log driver named '${type}' is registered (skiff supports json-file, local and none)`,
+    );
+  const config = hc.logConfig.type
+    ? hc.logConfig.config
+    : { ...ctx.defaults.logOpts, ...hc.logConfig.config };
+  for (const k of Object.keys(config))
+    if (
+      ![
+        'max-size',
+        'max-file',
+        'compress',
+        'mode',
+        'max-buffer-size',
+        'labels',
+        'env',
+        'tag',
+      ].includes(k)
+    )
+      throw new InvalidArgumentError(`unknown log opt '${k}' for ${type} log driver`);
+  return { ...hc, logConfig: { type, config } };
+}
+
+/** Binds, named and anonymous volumes (from --mount, -v and the image's VOLUME), tmpfs. */
+async function resolveMounts(
+  ctx: ContainerContext,
+  config: ContainerConfig,
+  hc: HostConfig,
+): Promise<MountPoint[]> {
+  const points: MountPoint[] = [];
+  const targets = new Set(hc.mounts.map((m) => m.target));
+  const specs: MountSpec[] = [
+    ...hc.mounts,
+    ...config.volumes
+      .filter((v) => !targets.has(v))
+      .map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false })),
+  ];
+  for (const m of specs) points.push(await resolveMount(ctx, m));
+  return points;
+}
+
+async function resolveMount(ctx: ContainerContext, m: MountSpec): Promise<MountPoint> {
+  const propagation = m.propagation ?? (m.type === 'bind' ? 'rprivate' : '');
+  const mode = [m.readOnly ? 'ro' : '', m.propagation ?? ''].filter((x) => x !== '').join(',');
+  switch (m.type) {
+    case 'bind': {
+      const exists = await stat(m.source).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) {
+        if (!m.createHostPath)
+          throw new InvalidArgumentError(
+            `invalid mount config for type "bind": bind source path does not exist: ${m.source}`,
+          );
+        try {
+          await mkdir(m.source, { recursive: true, mode: 0o755 });
+        } catch (e) {
+          throw new InvalidArgumentError(
+            `error while creating mount source path '${m.source}': ${messageOf(e)}`,
+          );
+        }
+      }
+      return {
+        type: 'bind',
+        source: m.source,
+        destination: m.target,
+        mode,
+        rw: !m.readOnly,
+        propagation,
+      };
+    }
+    case 'volume': {
+      const anonymous = m.source === '';
+      const { volume } = await ctx.volumes.create({
+        ...(anonymous ? {} : { name: m.source }),
+        ...(m.volumeDriver ? { driver: m.volumeDriver } : {}),
+        ...(m.volumeLabels ? { labels: m.volumeLabels } : {}),
+        ...(m.volumeOptions ? { options: m.volumeOptions } : {}),
+      });
+      return {
+        type: 'volume',
+        name: volume.name,
+        source: volume.mountpoint,
+        destination: m.target,
+        driver: volume.driver,
+        mode: m.readOnly ? 'ro' : 'z',
+        rw: !m.readOnly,
+        propagation: '',
+        ...(anonymous ? { anonymous: true } : {}),
+        ...(m.noCopy ? { noCopy: true } : {}),
+      };
+    }
+    case 'tmpfs':
+      return {
+        type: 'tmpfs',
+        source: '',
+        destination: m.target,
+        mode: mode,
+        rw: !m.readOnly,
+        propagation: '',
+      };
+  }
+}
