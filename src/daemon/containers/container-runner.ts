@@ -148,6 +148,12 @@ export class ContainerRunner {
     this.monitor(id, task);
   }
 
+  /** Takes over a task that outlived a skiffd restart. */
+  adopt(rec: ContainerRecord, task: Task): void {
+    this.monitor(rec.id, task);
+    this.hooks.onStarted(rec, task);
+  }
+
   /** Watches a task's exit (also used for tasks adopted after a daemon restart). */
   monitor(id: string, task: Task): void {
     this.tasks.set(id, task);

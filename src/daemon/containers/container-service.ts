@@ -11,10 +11,16 @@ import { ContainerControl, type StopResult } from './container-control.js';
 import { createContainer, type CreateResult } from './create-container.js';
 import type { CreateRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
+import { ContainerArchive } from './archive/container-archive.js';
+import { HealthMonitor } from './health-monitor.js';
+import { pruneContainers, updateContainer, type UpdateRequest } from './prune-and-update.js';
 import { planAttach, type AttachPlan, type AttachRequest } from './container-attach.js';
 import { readContainerLogs, type LogsRequest, type LogsResult } from './container-logs.js';
 import { reconcileContainers } from './reconcile.js';
 import type { Change, Usage } from '../../snapshot/snapshotter.js';
+import { ConflictError } from '../../errors.js';
+import { containerTop, type TopResult } from './inspect/container-top.js';
+import { sampleProcesses, type ProcSample } from './inspect/container-stats.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -22,15 +28,23 @@ export class ContainerService {
   readonly runner: ContainerRunner;
   readonly control: ContainerControl;
   readonly execs: ExecService;
+  readonly archive: ContainerArchive;
+  readonly health: HealthMonitor;
 
   constructor(readonly ctx: ContainerContext) {
     this.runner = new ContainerRunner(ctx);
     this.control = new ContainerControl(ctx, this.runner);
     this.execs = new ExecService(ctx, this.runner);
+    this.archive = new ContainerArchive(ctx, this.runner);
+    this.health = new HealthMonitor(ctx, this.runner);
     this.runner.setHooks({
       autoRemove: (id) => this.control.remove(id, { force: true, volumes: true }),
-      onStarted: () => undefined,
-      onStopped: () => undefined,
+      onStarted: (rec, task) => {
+        this.health.start(rec, task);
+      },
+      onStopped: (id) => {
+        this.health.stop(id);
+      },
     });
   }
 
@@ -174,6 +188,62 @@ export class ContainerService {
     return { name: this.ctx.host.storage.driver, data };
   }
 
+  async top(ref: string, psArgs: string): Promise<TopResult> {
+    const rec = this.ctx.store.find(ref);
+    const task = this.runner.task(rec.id);
+    if (!task || (rec.state.status !== 'running' && rec.state.status !== 'paused'))
+      throw new ConflictError(`Container ${rec.id} is not running`);
+    return containerTop(await task.processes(), psArgs);
+  }
+
+  /** Samples for `docker stats`: one (with no previous), two (stream=false), or one per second. */
+  async *stats(
+    ref: string,
+    o: { stream: boolean; oneShot: boolean },
+    signal: AbortSignal,
+  ): AsyncIterable<{
+    rec: ContainerRecord;
+    cur: ProcSample | undefined;
+    pre: ProcSample | undefined;
+  }> {
+    const id = this.ctx.store.find(ref).id;
+    const sample = async (): Promise<ProcSample | undefined> => {
+      const task = this.runner.task(id);
+      if (!task) return undefined;
+      return sampleProcesses(await task.processes().catch(() => []), task.pid);
+    };
+    let pre: ProcSample | undefined;
+    let cur = await sample();
+    if (!o.stream && !o.oneShot) {
+      await sleep(500, signal);
+      pre = cur;
+      cur = await sample();
+    }
+    yield { rec: this.ctx.store.find(id), cur, pre };
+    while (o.stream && !signal.aborted) {
+      await sleep(1000, signal);
+      if (signal.aborted || !this.ctx.store.get(id)) return;
+      pre = cur;
+      cur = await sample();
+      yield { rec: this.ctx.store.find(id), cur, pre };
+    }
+  }
+
+  prune(o: {
+    until?: Date;
+    labels: readonly string[];
+    notLabels: readonly string[];
+  }): Promise<{ deleted: string[]; reclaimed: number }> {
+    return pruneContainers(this.ctx, this.control, {
+      ...o,
+      usage: async (id) => (await this.usage(id)).bytes,
+    });
+  }
+
+  update(ref: string, u: UpdateRequest): Promise<string[]> {
+    return updateContainer(this.ctx, ref, u);
+  }
+
   /** Which containers use an image (for `docker rmi`'s 409). */
   usingImage(imageId: string): { id: string; running: boolean }[] {
     return this.ctx.store
@@ -234,4 +304,18 @@ export class ContainerService {
       }),
     );
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
