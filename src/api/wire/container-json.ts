@@ -142,6 +142,16 @@ export function networkSettingsJson(
   };
 }
 
+/** Exposed ports, with the host ports actually published while the container runs. */
+function portsJson(rec: ContainerRecord, running: boolean): Record<string, unknown> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const p of rec.config.exposedPorts) out[p] = null;
+  if (!running) return out;
+  for (const p of rec.state.ports ?? [])
+    (out[p.key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  return out;
+}
+
 export function inspectJson(rec: ContainerRecord, x: InspectExtras): Record<string, unknown> {
   return {
     Id: rec.id,

@@ -4,6 +4,7 @@ import type { Logger } from '../../log.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { KeyLock } from '../../store/key-lock.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { PortForwarder } from '../../network/port-forwarder.js';
 import type { ContainerStore } from './container-store.js';
 import type {
   ContainerSnapshots,
@@ -40,6 +41,8 @@ export interface ContainerContext {
   readonly runtime?: Runtime;
   readonly logs: LogReader;
   readonly events: EventBus;
+  /** Publishes ports into the holder's network namespace; undefined without rootlesskit's port driver. */
+  readonly ports?: PortForwarder;
   readonly host: HostProfile;
   readonly defaults: ContainerDefaults;
   /** `<execRoot>/containers`: bundles (config.json, rootfs mount point, monitor files). */

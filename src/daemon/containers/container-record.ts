@@ -22,6 +22,15 @@ export interface HealthState {
   readonly log: readonly HealthLogEntry[];
 }
 
+/** A port published for the container while it runs (rootlesskit forward). */
+export interface PublishedPort {
+  /** "80/tcp" */
+  readonly key: string;
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly forwardId: number;
+}
+
 export interface ContainerState {
   readonly status: ContainerStatus;
   readonly pid: number;
@@ -32,6 +41,8 @@ export interface ContainerState {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly health?: HealthState;
+  /** Ports published while running (removed at exit). */
+  readonly ports?: readonly PublishedPort[];
   /** Stopped by the user (docker stop/kill): `unless-stopped` and daemon restarts leave it alone. */
   readonly manuallyStopped: boolean;
 }

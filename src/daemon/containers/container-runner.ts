@@ -18,7 +18,8 @@ import type { Exit, Task, TaskIO } from '../../runtime/runtime.js';
 import type { SpecInput } from '../../runtime/spec/spec-input.js';
 import { byteSizeOrUndefined } from './log-options.js';
 import type { ContainerContext } from './container-context.js';
-import type { ContainerRecord, ContainerState } from './container-record.js';
+import type { ContainerRecord, ContainerState, PublishedPort } from './container-record.js';
+import { portRequests, publishPorts, unpublishPorts } from './publish-ports.js';
 import { AttachHub } from './attach-hub.js';
 import { ExitWaiters } from './exit-waiters.js';
 import { containerHostname, writeContainerFiles } from './container-files.js';
@@ -111,10 +112,20 @@ export class ContainerRunner {
       throw err.error;
     }
     this.tasks.set(id, task);
+    let ports: PublishedPort[] = [];
+    try {
+      ports = await this.publish(rec);
+    } catch (e) {
+      this.tasks.delete(id);
+      await task.delete(true).catch(() => undefined);
+      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      throw e;
+    }
     await this.attachHub.connectAll(id, task);
     try {
       await task.start();
     } catch (e) {
+      if (this.ctx.ports) await unpublishPorts(this.ctx.ports, ports);
       this.tasks.delete(id);
       await task.delete(true).catch(() => undefined);
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
@@ -134,6 +145,7 @@ export class ContainerRunner {
       error: '',
       startedAt: new Date().toISOString(),
       manuallyStopped: false,
+      ports,
       ...(rec.config.healthcheck && rec.config.healthcheck.test[0] !== 'NONE'
         ? { health: { status: 'starting', failingStreak: 0, log: [] } }
         : {}),
@@ -185,6 +197,7 @@ export class ContainerRunner {
         .catch((e: unknown) => this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed'));
       const rec = this.ctx.store.get(id);
       if (!rec) return;
+      if (this.ctx.ports && rec.state.ports) await unpublishPorts(this.ctx.ports, rec.state.ports);
       code = exit.code;
       const ranFor = Date.now() - Date.parse(rec.state.startedAt);
       const decision = decideRestart({
@@ -199,6 +212,7 @@ export class ContainerRunner {
         ...rec.state,
         status: decision.restart ? 'restarting' : 'exited',
         pid: 0,
+        ports: [],
         exitCode: exit.code,
         oomKilled: exit.oomKilled,
         finishedAt: exit.finishedAt.toISOString(),
@@ -267,6 +281,17 @@ export class ContainerRunner {
 
   async save(rec: ContainerRecord): Promise<ContainerRecord> {
     return this.ctx.store.save(rec);
+  }
+
+  private async publish(rec: ContainerRecord): Promise<PublishedPort[]> {
+    const reqs = portRequests(rec.hostConfig, rec.config.exposedPorts);
+    if (reqs.length === 0 || networkModeKind(rec.hostConfig.networkMode).kind !== 'holder')
+      return [];
+    if (!this.ctx.ports)
+      throw new UnavailableError(
+        'publishing ports needs rootlesskit with a port driver (SKIFF_ROOTLESSKIT_PORT_DRIVER=builtin)',
+      );
+    return publishPorts(this.ctx.ports, reqs);
   }
 
   private taskIO(rec: ContainerRecord): TaskIO {

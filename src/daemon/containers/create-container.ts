@@ -13,7 +13,7 @@ import { generateName, validateName } from './container-names.js';
 import { initialState, type ContainerRecord, type MountPoint } from './container-record.js';
 import type { CreateRequest } from './create-request.js';
 import { mergeImageConfig } from './merge-image-config.js';
-import { checkNetworkMode } from './network-mode.js';
+import { checkNetworkMode, networkModeKind } from './network-mode.js';
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 
@@ -31,6 +31,12 @@ export async function createContainer(
   const hostConfig = withDefaults(ctx, req.hostConfig);
   checkNetworkMode(hostConfig.networkMode);
   const warnings = ctx.spec.resourceWarnings(hostConfig);
+  const netKind = networkModeKind(hostConfig.networkMode).kind;
+  if (
+    (Object.keys(hostConfig.portBindings).length > 0 || hostConfig.publishAllPorts) &&
+    (netKind === 'host' || netKind === 'none')
+  )
+    warnings.push(`Published ports are discarded when using ${netKind} network mode`);
   if (config.cmd.length === 0 && config.entrypoint.length === 0)
     throw new InvalidArgumentError('no command specified');
 

@@ -1,0 +1,93 @@
+/**
+ * -p / -P for containers in the holder's network namespace: each binding becomes a rootlesskit
+ * forward (host port → the same namespace every such container shares). An empty host port
+ * (and every port with -P) gets a free ephemeral one, as Docker does.
+ */
+import { createServer } from 'node:net';
+import { InvalidArgumentError } from '../../errors.js';
+import type { PortForwarder } from '../../network/port-forwarder.js';
+import type { HostConfig } from './container-config.js';
+import type { PublishedPort } from './container-record.js';
+
+export interface PortRequest {
+  readonly key: string;
+  readonly proto: 'tcp' | 'udp' | 'sctp';
+  readonly containerPort: number;
+  readonly hostIp: string;
+  /** 0 = pick one. */
+  readonly hostPort: number;
+}
+
+/** Expands bindings (ranges included) and -P into one request per host port. */
+export function portRequests(hc: HostConfig, exposed: readonly string[]): PortRequest[] {
+  const out: PortRequest[] = [];
+  const keys = new Set([...Object.keys(hc.portBindings), ...(hc.publishAllPorts ? exposed : [])]);
+  for (const key of keys) {
+    const [portText = '', protoText = 'tcp'] = key.split('/');
+    const proto = protoText as PortRequest['proto'];
+    const [lo = 0, hi = lo] = portText.split('-').map(Number);
+    const bindings = hc.portBindings[key] ?? [{ hostIp: '', hostPort: '' }];
+    for (const b of bindings.length > 0 ? bindings : [{ hostIp: '', hostPort: '' }]) {
+      const [hlo = 0, hhi = hlo] = b.hostPort === '' ? [0, 0] : b.hostPort.split('-').map(Number);
+      for (let p = lo; p <= hi; p++) {
+        const host = b.hostPort === '' ? 0 : hhi > hlo ? hlo + (p - lo) : hlo;
+        if (host > hhi && hhi !== 0)
+          throw new InvalidArgumentError(
+            `invalid port range: ${b.hostPort} is smaller than ${portText}`,
+          );
+        out.push({
+          key: `${p}/${proto}`,
+          proto,
+          containerPort: p,
+          hostIp: b.hostIp,
+          hostPort: host,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+export async function publishPorts(
+  fw: PortForwarder,
+  reqs: readonly PortRequest[],
+): Promise<PublishedPort[]> {
+  const done: PublishedPort[] = [];
+  try {
+    for (const r of reqs) {
+      const hostPort = r.hostPort || (await freePort(r.hostIp));
+      const id = await fw.add({
+        proto: r.proto,
+        hostIp: r.hostIp,
+        hostPort,
+        containerPort: r.containerPort,
+      });
+      done.push({ key: r.key, hostIp: r.hostIp || '0.0.0.0', hostPort, forwardId: id });
+    }
+  } catch (e) {
+    await unpublishPorts(fw, done);
+    throw e;
+  }
+  return done;
+}
+
+export async function unpublishPorts(
+  fw: PortForwarder,
+  ports: readonly PublishedPort[],
+): Promise<void> {
+  for (const p of ports) await fw.remove(p.forwardId).catch(() => undefined);
+}
+
+function freePort(hostIp: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, hostIp || '0.0.0.0', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
