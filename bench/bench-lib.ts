@@ -1,0 +1,116 @@
+/**
+ * Shared pieces of the benchmarks: running commands as the users the engines belong to, timing,
+ * medians, RSS from /proc, and starting skiff as the unprivileged user. Benchmarks print figures
+ * and ratios; they assert nothing (these machines are noisy: compare ratios from one run).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+export const DOCKER = '/usr/local/bin/docker';
+
+export interface Engine {
+  readonly name: string;
+  readonly user: string;
+  readonly env: Record<string, string>;
+}
+
+export function userEnv(user: string, extra: Record<string, string> = {}): Record<string, string> {
+  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim();
+  const home =
+    spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout.split(':')[5] ??
+    `/home/${user}`;
+  return {
+    HOME: home,
+    USER: user,
+    XDG_RUNTIME_DIR: `/run/user/${uid}`,
+    PATH: '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin',
+    DOCKER_HOST: `unix:///run/user/${uid}/docker.sock`,
+    ...extra,
+  };
+}
+
+export function userExists(user: string): boolean {
+  return spawnSync('id', [user]).status === 0;
+}
+
+/** Runs argv as `user` with env; resolves with exit code, output and wall time in ms. */
+export function runAs(
+  user: string,
+  env: Record<string, string>,
+  argv: readonly string[],
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const start = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const child = spawn('runuser', ['-u', user, '--', 'env', '-i', ...envArgs, ...argv], {
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr, ms: Number(process.hrtime.bigint() - start) / 1e6 });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+export function rssKiB(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function pidsOf(user: string, pattern: RegExp): number[] {
+  const r = spawnSync('ps', ['-u', user, '-o', 'pid=,args='], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => pattern.test(l))
+    .map((l) => Number(l.split(/\s+/)[0]));
+}
+
+export function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits);
+}
+
+export function ratio(a: number, b: number | undefined): string {
+  return b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`;
+}
+
+/** The reference engines of ../shared/reference-engines, when they run on this machine. */
+export function referenceEngines(): Engine[] {
+  const out: Engine[] = [];
+  if (
+    userExists('anchor') &&
+    existsSync(
+      `/run/user/${spawnSync('id', ['-u', 'anchor'], { encoding: 'utf8' }).stdout.trim()}/docker.sock`,
+    )
+  )
+    out.push({ name: 'rootless-docker', user: 'anchor', env: userEnv('anchor') });
+  if (userExists('anchorpod')) {
+    const uid = spawnSync('id', ['-u', 'anchorpod'], { encoding: 'utf8' }).stdout.trim();
+    if (existsSync(`/run/user/${uid}/podman/podman.sock`))
+      out.push({
+        name: 'podman-service',
+        user: 'anchorpod',
+        env: userEnv('anchorpod', { DOCKER_HOST: `unix:///run/user/${uid}/podman/podman.sock` }),
+      });
+  }
+  return out;
+}
+
+export const skiffCli = join(repoRoot, 'dist', 'cli', 'main.js');

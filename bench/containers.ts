@@ -1,0 +1,246 @@
+/**
+ * Container benchmark (issue 4): `docker run --rm busybox true` latency (median of 20), create+
+ * start throughput for 50 containers, daemon RSS idle and with 50 running containers, monitor RSS
+ * per container — for skiff, a bare `runc run` of an equivalent bundle (the floor), and the
+ * reference engines of ../shared/reference-engines when they run here, in one run.
+ *
+ *   sudo npx tsx bench/containers.ts          (as root: engines run as their own users)
+ */
+import { mkdtempSync, chmodSync, writeFileSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  DOCKER,
+  fmt,
+  median,
+  pidsOf,
+  ratio,
+  referenceEngines,
+  rssKiB,
+  runAs,
+  skiffCli,
+  userEnv,
+  type Engine,
+} from './bench-lib.js';
+
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
+const MANY = Number(process.env['BENCH_MANY'] ?? 50);
+const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
+const IMAGE = `${REGISTRY}/busybox:latest`;
+const USER = process.env['SKIFF_TEST_USER'] ?? 'skiffci';
+
+interface Result {
+  name: string;
+  runMedianMs: number;
+  runMinMs: number;
+  createStartPerSec?: number;
+  idleRssMiB?: number;
+  busyRssMiB?: number;
+  monitorRssMiB?: number;
+}
+
+async function startSkiff(): Promise<{
+  engine: Engine;
+  stop: () => Promise<void>;
+  daemonPids: () => number[];
+}> {
+  spawnSync('bash', [join(process.cwd(), 'scripts/ensure-rootless-user.sh')], { stdio: 'ignore' });
+  const dir = mkdtempSync('/tmp/skiff-bench-');
+  chmodSync(dir, 0o755);
+  spawnSync('chown', [USER, dir]);
+  const env = userEnv(USER, {
+    HOME: join(dir, 'home'),
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    DOCKER_HOST: `unix://${join(dir, 'run', 'docker.sock')}`,
+  });
+  await runAs(USER, env, ['mkdir', '-p', env['HOME'] ?? '', env['XDG_RUNTIME_DIR'] ?? '']);
+  await runAs(USER, env, ['chmod', '700', env['XDG_RUNTIME_DIR'] ?? '']);
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const daemon = spawn(
+    'runuser',
+    ['-u', USER, '--', 'env', '-i', ...envArgs, process.execPath, skiffCli, 'daemon'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  daemon.stderr.on('data', (b: Buffer) => (log += b.toString()));
+  for (let i = 0; i < 300; i++) {
+    if ((await runAs(USER, env, [DOCKER, 'version'])).code === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if ((await runAs(USER, env, [DOCKER, 'version'])).code !== 0)
+    throw new Error(`skiff did not start:\n${log}`);
+  const pidFile = join(env['XDG_RUNTIME_DIR'] ?? '', 'skiff', 'skiffd.pid');
+  return {
+    engine: { name: 'skiff', user: USER, env },
+    daemonPids: () => [Number(readFileSync(pidFile, 'utf8').trim())],
+    stop: async () => {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.on('exit', r));
+      spawnSync('runuser', ['-u', USER, '--', 'rootlesskit', '--net=host', 'rm', '-rf', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function measure(
+  e: Engine,
+  daemonPids: () => number[],
+  monitorPattern: RegExp | undefined,
+): Promise<Result> {
+  const pull = await runAs(e.user, e.env, [DOCKER, 'pull', '-q', IMAGE]);
+  if (pull.code !== 0) throw new Error(`${e.name}: pull failed: ${pull.stderr}`);
+  for (let i = 0; i < 3; i++) await runAs(e.user, e.env, [DOCKER, 'run', '--rm', IMAGE, 'true']);
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = await runAs(e.user, e.env, [DOCKER, 'run', '--rm', IMAGE, 'true']);
+    if (r.code !== 0) throw new Error(`${e.name}: run failed: ${r.stderr}`);
+    times.push(r.ms);
+  }
+  const idle = daemonPids().reduce((n, p) => n + rssKiB(p), 0) / 1024;
+  const t0 = Date.now();
+  const ids: string[] = [];
+  for (let i = 0; i < MANY; i++) {
+    const r = await runAs(e.user, e.env, [
+      DOCKER,
+      'run',
+      '-d',
+      '--label',
+      'skiff-bench=1',
+      IMAGE,
+      'sleep',
+      '600',
+    ]);
+    if (r.code !== 0) throw new Error(`${e.name}: run -d failed: ${r.stderr}`);
+    ids.push(r.stdout.trim());
+  }
+  const perSec = MANY / ((Date.now() - t0) / 1000);
+  const busy = daemonPids().reduce((n, p) => n + rssKiB(p), 0) / 1024;
+  const monitors = monitorPattern ? pidsOf(e.user, monitorPattern) : [];
+  const monitorRss =
+    monitors.length > 0
+      ? monitors.reduce((n, p) => n + rssKiB(p), 0) / 1024 / monitors.length
+      : undefined;
+  await runAs(e.user, e.env, [DOCKER, 'rm', '-f', ...ids]);
+  return {
+    name: e.name,
+    runMedianMs: median(times),
+    runMinMs: Math.min(...times),
+    createStartPerSec: perSec,
+    idleRssMiB: idle,
+    busyRssMiB: busy,
+    ...(monitorRss !== undefined ? { monitorRssMiB: monitorRss } : {}),
+  };
+}
+
+/** `runc run` of a busybox bundle, N times, inside one rootlesskit (as the engines' runtime does). */
+async function bareRunc(): Promise<Result> {
+  const dir = mkdtempSync('/tmp/skiff-bench-runc-');
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'bundle', 'rootfs', 'bin'), { recursive: true });
+  spawnSync('cp', ['/bin/busybox', join(dir, 'bundle', 'rootfs', 'bin', 'busybox')]);
+  spawnSync('ln', ['-s', 'busybox', join(dir, 'bundle', 'rootfs', 'bin', 'true')]);
+  for (const d of ['proc', 'dev', 'sys', 'tmp']) mkdirSync(join(dir, 'bundle', 'rootfs', d));
+  writeFileSync(
+    join(dir, 'bundle', 'config.json'),
+    JSON.stringify({
+      ociVersion: '1.0.2',
+      process: {
+        user: { uid: 0, gid: 0 },
+        args: ['/bin/true'],
+        env: ['PATH=/bin'],
+        cwd: '/',
+        noNewPrivileges: true,
+      },
+      root: { path: 'rootfs' },
+      hostname: 'bench',
+      mounts: [
+        { destination: '/proc', type: 'proc', source: 'proc' },
+        {
+          destination: '/dev',
+          type: 'tmpfs',
+          source: 'tmpfs',
+          options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+        },
+      ],
+      linux: {
+        namespaces: [
+          { type: 'pid' },
+          { type: 'ipc' },
+          { type: 'uts' },
+          { type: 'mount' },
+          { type: 'network' },
+        ],
+      },
+    }),
+  );
+  spawnSync('chown', ['-R', USER, dir]);
+  const script = `cd ${dir}/bundle; for i in $(seq 1 ${RUNS + 3}); do s=$(date +%s%N); runc --root ${dir}/state run b$i >/dev/null 2>&1 || echo FAIL; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done`;
+  const r = await runAs(USER, userEnv(USER), ['rootlesskit', '--net=host', 'bash', '-c', script]);
+  spawnSync('rm', ['-rf', dir]);
+  if (r.stdout.includes('FAIL')) throw new Error(`bare runc failed: ${r.stderr}`);
+  const us = r.stdout.trim().split('\n').slice(3).map(Number);
+  return {
+    name: 'bare runc run',
+    runMedianMs: median(us) / 1000,
+    runMinMs: Math.min(...us) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0)
+    throw new Error('run as root: engines run as their own unprivileged users');
+  const results: Result[] = [];
+  results.push(await bareRunc());
+  const skiff = await startSkiff();
+  try {
+    results.push(await measure(skiff.engine, skiff.daemonPids, /conmon/));
+  } finally {
+    await skiff.stop();
+  }
+  for (const e of referenceEngines()) {
+    const daemonPids = (): number[] =>
+      e.name === 'rootless-docker'
+        ? pidsOf(e.user, /dockerd|containerd( |$)/)
+        : pidsOf(e.user, /podman system service/);
+    try {
+      results.push(
+        await measure(e, daemonPids, e.name === 'rootless-docker' ? /containerd-shim/ : /conmon/),
+      );
+    } catch (err) {
+      console.log(`# ${e.name}: skipped (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  const skiffR = results.find((r) => r.name === 'skiff');
+  const floor = results.find((r) => r.name === 'bare runc run');
+  console.log(
+    `# docker run --rm busybox true: median of ${RUNS}; ${MANY} containers for throughput and RSS`,
+  );
+  console.log(
+    'engine            run median ms  run min ms  create+start/s  daemon RSS idle MiB  with 50 MiB  monitor MiB/ctr  skiff run ratio',
+  );
+  for (const r of results) {
+    console.log(
+      [
+        r.name.padEnd(16),
+        fmt(r.runMedianMs).padStart(14),
+        fmt(r.runMinMs).padStart(11),
+        (r.createStartPerSec !== undefined ? fmt(r.createStartPerSec) : '-').padStart(15),
+        (r.idleRssMiB !== undefined ? fmt(r.idleRssMiB) : '-').padStart(20),
+        (r.busyRssMiB !== undefined ? fmt(r.busyRssMiB) : '-').padStart(12),
+        (r.monitorRssMiB !== undefined ? fmt(r.monitorRssMiB, 2) : '-').padStart(16),
+        ratio(skiffR?.runMedianMs ?? 0, r.runMedianMs).padStart(16),
+      ].join(' '),
+    );
+  }
+  if (skiffR && floor)
+    console.log(
+      `# skiff run latency above the bare runtime: ${fmt(skiffR.runMedianMs - floor.runMedianMs)} ms (aim: < 60 ms)`,
+    );
+  const docker = results.find((r) => r.name === 'rootless-docker');
+  if (skiffR && docker)
+    console.log(
+      `# skiff / rootless docker run latency: ${ratio(skiffR.runMedianMs, docker.runMedianMs)} (aim: < 0.5x)`,
+    );
+}
+
+await main();
