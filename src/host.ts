@@ -86,6 +86,8 @@ export interface HostProfile {
   readonly seccompProfile?: string;
   readonly binaries: HostBinaries;
   readonly mtu: number;
+  /** skiffd's own resource limits (a user namespace cannot raise a hard limit above them). */
+  readonly limits: Readonly<Record<string, { readonly soft: number; readonly hard: number }>>;
   /** What a user should know (docker info `Warnings`). */
   readonly warnings: readonly string[];
 }

@@ -141,6 +141,7 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
     ...(seccompProfile ? { seccompProfile } : {}),
     binaries,
     mtu: i.mtu ?? 65520,
+    limits: parseLimits(await readFile('/proc/self/limits', 'utf8').catch(() => '')),
     warnings,
   };
 }
@@ -151,6 +152,39 @@ export function parseIdMap(text: string): IdMapEntry[] {
     .map((l) => l.trim().split(/\s+/).map(Number))
     .filter((f) => f.length === 3 && f.every((n) => Number.isFinite(n)))
     .map(([containerId = 0, hostId = 0, size = 0]) => ({ containerId, hostId, size }));
+}
+
+const LIMIT_NAMES: Readonly<Record<string, string>> = {
+  'Max open files': 'RLIMIT_NOFILE',
+  'Max processes': 'RLIMIT_NPROC',
+  'Max core file size': 'RLIMIT_CORE',
+  'Max stack size': 'RLIMIT_STACK',
+  'Max locked memory': 'RLIMIT_MEMLOCK',
+  'Max file size': 'RLIMIT_FSIZE',
+  'Max cpu time': 'RLIMIT_CPU',
+  'Max data size': 'RLIMIT_DATA',
+  'Max address space': 'RLIMIT_AS',
+  'Max file locks': 'RLIMIT_LOCKS',
+  'Max pending signals': 'RLIMIT_SIGPENDING',
+  'Max msgqueue size': 'RLIMIT_MSGQUEUE',
+  'Max nice priority': 'RLIMIT_NICE',
+  'Max realtime priority': 'RLIMIT_RTPRIO',
+  'Max realtime timeout': 'RLIMIT_RTTIME',
+  'Max resident set': 'RLIMIT_RSS',
+};
+
+/** /proc/self/limits → { RLIMIT_NOFILE: { soft, hard } } (unlimited = 2^64-1 as runc takes it). */
+export function parseLimits(text: string): Record<string, { soft: number; hard: number }> {
+  const out: Record<string, { soft: number; hard: number }> = {};
+  const num = (s: string): number => (s === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(s));
+  for (const line of text.split('\n').slice(1)) {
+    const name = Object.keys(LIMIT_NAMES).find((n) => line.startsWith(n));
+    if (!name) continue;
+    const [soft = '0', hard = '0'] = line.slice(name.length).trim().split(/\s+/);
+    const key = LIMIT_NAMES[name];
+    if (key) out[key] = { soft: num(soft), hard: num(hard) };
+  }
+  return out;
 }
 
 /** Docker reports Go's architecture names. */

@@ -1,14 +1,39 @@
 /**
  * The composition root proper: the one place that does `new` on services, handing each its
- * dependencies explicitly (STYLE §1 note 2).
+ * dependencies explicitly (STYLE §1 note 2). Order: stores, images, volumes, runtime, containers
+ * (which restores what outlived a previous skiffd), then the cross-links (who uses an image, a
+ * volume).
  */
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { HostProfile } from '../host.js';
 import type { ApiServices } from '../api/services.js';
+import { messageOf } from '../errors.js';
 import { SystemService, type EngineIdentity } from '../daemon/system/system-service.js';
+import { EventBus } from '../daemon/events/event-bus.js';
+import { FileContentStore } from '../content/content-store.js';
+import { ImageStore } from '../image/image-store.js';
+import { RegistryHosts } from '../registry/registry-hosts.js';
+import { createSnapshotDriver } from '../snapshot/create-driver.js';
+import { RootfsMounter } from '../snapshot/mount-rootfs.js';
+import { ImageService } from '../daemon/images/image-service.js';
+import type { ImageContext } from '../daemon/images/image-context.js';
+import { ensureHelloWorld } from '../daemon/images/embedded-hello.js';
+import { VolumeService } from '../daemon/volumes/volume-service.js';
+import { ContainerStore } from '../daemon/containers/container-store.js';
+import { ContainerService } from '../daemon/containers/container-service.js';
+import type { ContainerContext } from '../daemon/containers/container-context.js';
+import { newLocks } from '../daemon/containers/container-context.js';
+import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.js';
+import { globalRuntimeArgs } from '../runtime/oci/runtime-args.js';
+import { K8sLogReader } from '../runtime/logs/k8s-log-reader.js';
+import { RootlesskitPortForwarder } from '../rootless/rootlesskit/port-client.js';
+import { KeyLock } from '../store/key-lock.js';
 import type { DaemonConfig } from './config/daemon-config.js';
 import type { SkiffdEnvironment } from './config/environment.js';
+import { buildSpecFactory } from './spec-factory.js';
+import { imageResolver, imageCommitter } from './image-adapters.js';
 
 export interface ServiceInputs {
   readonly config: DaemonConfig;
@@ -24,31 +49,153 @@ export interface BuiltServices {
   shutdown(o: { stopContainers: boolean }): Promise<void>;
 }
 
-export function buildServices(i: ServiceInputs): Promise<BuiltServices> {
+export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
+  const { config, host, log } = i;
+  const events = new EventBus();
+  const content = await FileContentStore.open(join(config.dataRoot, 'content'));
+  const imageStore = await ImageStore.open(join(config.dataRoot, 'images'));
+  const snapshots = await createSnapshotDriver({
+    driver: host.storage.driver,
+    dataRoot: config.dataRoot,
+    overlayUserXattr: host.storage.overlayUserXattr,
+    binaries: host.binaries,
+    log: log.child({ component: 'snapshot' }),
+  });
+  const configHome = i.env.vars['XDG_CONFIG_HOME'] || join(i.env.home, '.config');
+  const imageCtx: ImageContext = {
+    content,
+    store: imageStore,
+    snapshots,
+    hosts: new RegistryHosts({
+      certsDir: join(configHome, 'skiff', 'certs.d'),
+      insecureRegistries: config.insecureRegistries,
+      mirrors: config.registryMirrors,
+    }),
+    events,
+    log: log.child({ component: 'images' }),
+    arch: host.architecture,
+    ...(host.binaries.zstd ? { zstd: host.binaries.zstd } : {}),
+    maxConcurrentDownloads: config.maxConcurrentDownloads,
+    maxConcurrentUploads: config.maxConcurrentUploads,
+    locks: new KeyLock(),
+    containersUsing: () => [],
+  };
+  const images = new ImageService(imageCtx, join(config.dataRoot, 'tmp'));
+  await images.recover();
+  await ensureHelloWorld(images, join(i.projectRoot, 'native', 'build', 'hello')).catch(
+    (e: unknown) =>
+      log.warn({ err: messageOf(e) }, 'could not load the embedded hello-world image'),
+  );
+
+  const volumes = new VolumeService(
+    join(config.dataRoot, 'volumes'),
+    events,
+    log.child({ component: 'volumes' }),
+  );
+  await volumes.load();
+
+  const runtime =
+    host.runtime && host.binaries.conmon
+      ? await ConmonRuntime.create({
+          conmon: host.binaries.conmon,
+          runtimeName: host.runtime.name,
+          runtimePath: host.runtime.path,
+          runtimeVersion: host.runtime.version,
+          globalArgs: globalRuntimeArgs(
+            host.runtime.name,
+            join(config.execRoot, 'runtime', host.runtime.name),
+            host.cgroup.delegated.length > 0,
+          ),
+          execRoot: config.execRoot,
+          ...(host.binaries.skiffBridge ? { bridge: host.binaries.skiffBridge } : {}),
+          freezer: {
+            usable: host.cgroup.freezer,
+            reason: `no usable freezer: the cgroup layout is ${host.cgroup.layout} and no cgroup v2 controllers are delegated to this user`,
+          },
+          env: i.env.vars,
+        })
+      : undefined;
+
+  const ctx: ContainerContext = {
+    store: new ContainerStore(
+      join(config.dataRoot, 'containers'),
+      log.child({ component: 'containers' }),
+    ),
+    locks: newLocks(),
+    images: imageResolver(images),
+    snapshots,
+    mounter: new RootfsMounter(host.binaries),
+    volumes,
+    spec: await buildSpecFactory(host),
+    ...(runtime ? { runtime } : {}),
+    logs: new K8sLogReader(),
+    events,
+    ...(host.holderPid !== undefined
+      ? { ports: new RootlesskitPortForwarder(join(config.execRoot, 'rootlesskit', 'api.sock')) }
+      : {}),
+    host,
+    defaults: {
+      logDriver: config.logDriver,
+      logOpts: config.logOpts,
+      init: config.init,
+      ...(config.initPath ? { initPath: config.initPath } : {}),
+      noNewPrivileges: config.noNewPrivileges,
+      shmSize: config.defaultShmSize,
+      ulimits: Object.entries(config.defaultUlimits).map(([name, v]) => ({
+        name,
+        soft: v.soft,
+        hard: v.hard,
+      })),
+      dns: config.dns,
+      dnsSearch: config.dnsSearch,
+      dnsOptions: config.dnsOptions,
+      shutdownTimeout: config.shutdownTimeout,
+    },
+    bundleRoot: join(config.execRoot, 'containers'),
+    log: log.child({ component: 'containers' }),
+  };
+  const containers = new ContainerService(ctx);
+  imageCtx.containersUsing = (id) => containers.usingImage(id);
+  volumes.usedBy = (name) => containers.usingVolume(name);
+  await containers.restore();
+
   const system = new SystemService({
-    host: i.host,
+    host,
     identity: i.identity,
     config: {
-      dataRoot: i.config.dataRoot,
-      debug: i.config.logLevel === 'debug' || i.config.logLevel === 'trace',
-      experimental: i.config.experimental,
-      liveRestore: i.config.liveRestore,
-      logDriver: i.config.logDriver,
-      noNewPrivileges: i.config.noNewPrivileges,
-      insecureRegistries: i.config.insecureRegistries,
-      registryMirrors: i.config.registryMirrors,
-      labels: i.config.labels,
-      initBinary: i.config.initPath ?? i.host.binaries.tini ?? i.host.binaries.catatonit ?? '',
+      dataRoot: config.dataRoot,
+      debug: config.logLevel === 'debug' || config.logLevel === 'trace',
+      experimental: config.experimental,
+      liveRestore: config.liveRestore,
+      logDriver: config.logDriver,
+      noNewPrivileges: config.noNewPrivileges,
+      insecureRegistries: config.insecureRegistries,
+      registryMirrors: config.registryMirrors,
+      labels: config.labels,
+      initBinary: config.initPath ?? host.binaries.tini ?? host.binaries.catatonit ?? '',
       httpProxy: i.env.httpProxy,
       httpsProxy: i.env.httpsProxy,
       noProxy: i.env.noProxy,
     },
-    counts: () => Promise.resolve({ containers: 0, running: 0, paused: 0, stopped: 0, images: 0 }),
-    eventListeners: () => 0,
+    counts: () => {
+      const all = containers.list();
+      const count = (st: string[]): number => all.filter((c) => st.includes(c.state.status)).length;
+      return Promise.resolve({
+        containers: all.length,
+        running: count(['running', 'restarting']),
+        paused: count(['paused']),
+        stopped: count(['created', 'exited', 'dead', 'removing']),
+        images: images.all().length,
+      });
+    },
+    eventListeners: () => events.listenerCount,
     openFileDescriptors: async () => (await readdir('/proc/self/fd')).length,
   });
-  return Promise.resolve({
-    api: { system },
-    shutdown: () => Promise.resolve(),
-  });
+  return {
+    api: { system, containers, volumes, events, images, imageCommitter: imageCommitter(images) },
+    shutdown: async (o) => {
+      if (o.stopContainers) await containers.stopAll();
+      runtime?.close();
+    },
+  };
 }

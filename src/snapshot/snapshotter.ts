@@ -13,6 +13,12 @@ export interface Mount {
   readonly source: string;
   readonly target?: string;
   readonly options: readonly string[];
+  /**
+   * Relative paths in `options` are relative to this directory: overlay mounts of many layers
+   * use short relative lowerdirs (the kernel limits the option string to a page), as Docker's
+   * overlay2 does.
+   */
+  readonly cwd?: string;
 }
 
 export type SnapshotKind = 'committed' | 'active' | 'view';

@@ -4,7 +4,7 @@
  * clients, let the process run; then, on exit, record it, clean up, apply the restart policy
  * and --rm. Every state change is saved before it is announced.
  */
-import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdir, realpath, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ConflictError,
@@ -92,8 +92,9 @@ export class ContainerRunner {
       );
     const id = rec.id;
     const bundle = this.bundle(id);
-    const rootfs = this.rootfs(id);
-    await mkdir(rootfs, { recursive: true, mode: 0o700 });
+    await mkdir(this.rootfs(id), { recursive: true, mode: 0o700 });
+    // The OCI runtime refuses a rootfs path with a symlink in it (rootlesskit's copied-up /run has some).
+    const rootfs = await realpath(this.rootfs(id));
     await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
     await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(id), rootfs);
     let task: Task;

@@ -1,0 +1,66 @@
+/**
+ * The JSON message stream of pull, push, load and import: an operation reports progress through
+ * a sink; its messages come out as JSON lines, with Docker's rendered `progress` bar. An error
+ * before the first message is a normal error reply (see StreamReply); after it, an
+ * `errorDetail` line, as dockerd writes.
+ */
+import type { ProgressMessage, ProgressSink } from '../../daemon/images/progress.js';
+import { progressBar, throttled } from '../../daemon/images/progress.js';
+import { messageOf } from '../../errors.js';
+
+export function progressJson(m: ProgressMessage): string {
+  const d = m.progressDetail;
+  const withBar =
+    d &&
+    d.current !== undefined &&
+    (m.status === 'Downloading' ||
+      m.status === 'Extracting' ||
+      m.status === 'Pushing' ||
+      m.status === 'Loading layer');
+  return `${JSON.stringify({ status: m.status, ...(d ? { progressDetail: d } : {}), ...(withBar ? { progress: progressBar(d.current ?? 0, d.total) } : {}), ...(m.id !== undefined ? { id: m.id } : {}) })}\n`;
+}
+
+export function errorLine(err: unknown): string {
+  const message = messageOf(err);
+  return `${JSON.stringify({ errorDetail: { message }, error: message })}\n`;
+}
+
+/** Runs `op` with a sink; yields each message as it comes, then the lines of `final(result)`. */
+export async function* progressStream<T>(
+  op: (sink: ProgressSink) => Promise<T>,
+  final?: (r: T) => readonly string[],
+): AsyncIterable<string> {
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  let failure: unknown;
+  let result: T | undefined;
+  const sink = throttled((m) => {
+    queue.push(progressJson(m));
+    wake?.();
+  });
+  void op(sink).then(
+    (r) => {
+      result = r;
+      done = true;
+      wake?.();
+    },
+    (e: unknown) => {
+      failure = e;
+      done = true;
+      wake?.();
+    },
+  );
+  for (;;) {
+    const next = queue.shift();
+    if (next !== undefined) {
+      yield next;
+      continue;
+    }
+    if (done) break;
+    await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+  }
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (final && result !== undefined) for (const l of final(result)) yield l;
+}

@@ -1,0 +1,196 @@
+/**
+ * `docker load`: docker-archive (manifest.json) and OCI image layout (index.json) tars, plain or
+ * gzip-compressed. The archive is spread into a temp dir first (its entries come in any order),
+ * then each image's layers are verified against the config's DiffIDs while they are unpacked.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { InvalidArgumentError } from '../../errors.js';
+import { chainIds as computeChainIds } from '../../image/chain-id.js';
+import { parseManifestOrIndex } from '../../image/descriptor.js';
+import { parseImageConfig } from '../../image/image-config.js';
+import { layerCompression, MT, type Compression } from '../../image/media-types.js';
+import { familiar, normalizeTagged } from '../../image/reference.js';
+import { normalizeEntryName } from '../../snapshot/layer-paths.js';
+import { decompress } from './decompress.js';
+import type { ImageContext } from './image-context.js';
+import { unpackLayer } from './unpack-layer.js';
+
+interface ArchiveImage {
+  readonly configPath: string;
+  readonly layerPaths: readonly { path: string; compression?: Compression }[];
+  readonly tags: readonly string[];
+}
+
+export async function loadImages(
+  ctx: ImageContext,
+  input: Readable,
+  tmpRoot: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const dir = join(tmpRoot, `load-${randomBytes(6).toString('hex')}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await spread(input, dir);
+    const images = await describe(dir);
+    if (images.length === 0)
+      throw new InvalidArgumentError(
+        'archive has neither manifest.json nor index.json: not an image archive',
+      );
+    for (const img of images) await loadOne(ctx, dir, img, say);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Unpacks the archive's files (gunzipping a compressed archive) into dir, names checked. */
+async function spread(input: Readable, dir: string): Promise<void> {
+  const head = new PassThrough();
+  const sniff = new Promise<boolean>((resolve) => {
+    head.once('data', (b: Buffer) => {
+      resolve(b[0] === 0x1f && b[1] === 0x8b);
+    });
+    head.once('end', () => {
+      resolve(false);
+    });
+  });
+  const buffered = new PassThrough();
+  input.pipe(head);
+  head.pipe(buffered);
+  const gz = await sniff;
+  const source: Readable = gz ? buffered.pipe(createGunzip()) : buffered;
+  const ex = tar.extract();
+  const done = pipeline(source, ex as unknown as NodeJS.WritableStream);
+  done.catch(() => undefined);
+  for await (const e of ex) {
+    const rel = normalizeEntryName(e.header.name);
+    if (e.header.type !== 'file' || rel === '') {
+      e.resume();
+      continue;
+    }
+    const path = join(dir, rel);
+    await mkdir(join(path, '..'), { recursive: true });
+    await pipeline(e as unknown as NodeJS.ReadableStream, createWriteStream(path));
+  }
+  await done;
+}
+
+async function describe(dir: string): Promise<ArchiveImage[]> {
+  const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
+  if (manifest !== undefined) {
+    const list = JSON.parse(manifest) as {
+      Config?: string;
+      RepoTags?: string[] | null;
+      Layers?: string[];
+    }[];
+    return list.map((m) => ({
+      configPath: normalizeEntryName(m.Config ?? ''),
+      layerPaths: (m.Layers ?? []).map((p) => ({ path: normalizeEntryName(p) })),
+      tags: m.RepoTags ?? [],
+    }));
+  }
+  const index = await readFile(join(dir, 'index.json')).catch(() => undefined);
+  if (!index) return [];
+  const parsed = parseManifestOrIndex(index);
+  if (parsed.kind !== 'index') return [];
+  const out: ArchiveImage[] = [];
+  for (const d of parsed.manifests) {
+    const m = parseManifestOrIndex(await readFile(join(dir, 'blobs', 'sha256', d.digest.slice(7))));
+    if (m.kind !== 'manifest') continue;
+    const name =
+      d.annotations?.['io.containerd.image.name'] ??
+      d.annotations?.['org.opencontainers.image.ref.name'];
+    out.push({
+      configPath: `blobs/sha256/${m.config.digest.slice(7)}`,
+      layerPaths: m.layers.map((l) => {
+        const c = layerCompression(l.mediaType);
+        return { path: `blobs/sha256/${l.digest.slice(7)}`, ...(c ? { compression: c } : {}) };
+      }),
+      tags: name && name.includes(':') ? [name] : [],
+    });
+  }
+  return out;
+}
+
+async function sniffCompression(path: string): Promise<Compression> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    await fh.read(b, 0, 4, 0);
+    if (b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+    if (b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+    return 'none';
+  } finally {
+    await fh.close();
+  }
+}
+
+async function loadOne(
+  ctx: ImageContext,
+  dir: string,
+  a: ArchiveImage,
+  say: (line: string) => void,
+): Promise<void> {
+  const configBytes = await readFile(join(dir, a.configPath));
+  const cfg = await ctx.content.put(configBytes);
+  const config = parseImageConfig(configBytes);
+  if (config.diffIds.length !== a.layerPaths.length)
+    throw new InvalidArgumentError(
+      `image ${cfg.digest}: config has ${config.diffIds.length} layers, archive ${a.layerPaths.length}`,
+    );
+  const chainIds = computeChainIds(config.diffIds);
+  const layers = [];
+  let size = 0;
+  for (let i = 0; i < a.layerPaths.length; i++) {
+    const lp = a.layerPaths[i];
+    const chainId = chainIds[i];
+    const diffId = config.diffIds[i];
+    if (!lp || !chainId || !diffId) continue;
+    const file = join(dir, lp.path);
+    const compression = lp.compression ?? (await sniffCompression(file));
+    const w = await ctx.content.writer();
+    await pipeline(createReadStream(file), w.stream);
+    const blob = await w.commit(undefined, undefined);
+    layers.push({
+      mediaType:
+        compression === 'gzip'
+          ? MT.dockerLayerGzip
+          : compression === 'zstd'
+            ? MT.ociLayerZstd
+            : MT.ociLayer,
+      digest: blob.digest,
+      size: blob.size,
+    });
+    if ((await ctx.snapshots.stat(chainId))?.kind !== 'committed') {
+      const parent = i > 0 ? chainIds[i - 1] : undefined;
+      size += await unpackLayer(
+        ctx.snapshots,
+        decompress(createReadStream(file), compression, ctx.zstd),
+        { chainId, ...(parent ? { parent } : {}), diffId },
+      );
+    } else size += Number((await ctx.snapshots.stat(chainId))?.labels['skiff.layer.size'] ?? 0);
+  }
+  if (!ctx.store.get(cfg.digest))
+    await ctx.store.put({
+      id: cfg.digest,
+      layers,
+      diffIds: config.diffIds,
+      chainIds,
+      size,
+      created: config.created ?? new Date(0).toISOString(),
+      addedAt: new Date().toISOString(),
+    });
+  if (a.tags.length === 0) say(`Loaded image ID: ${cfg.digest}`);
+  for (const t of a.tags) {
+    const ref = normalizeTagged(t);
+    await ctx.store.tag(ref, cfg.digest);
+    say(`Loaded image: ${familiar(ref)}`);
+    ctx.events.publish('image', 'load', familiar(ref), {});
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * `docker pull`: resolve the reference (index → this platform's manifest), fetch the config,
+ * download the layers concurrently into the content store (verified against their digests),
+ * unpack them in order into snapshots, record the image, tag it. Layers already unpacked are
+ * neither fetched nor unpacked again.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { chainIds as computeChainIds } from '../../image/chain-id.js';
+import {
+  parseManifestOrIndex,
+  type Descriptor,
+  type ImageManifest,
+} from '../../image/descriptor.js';
+import { parseImageConfig } from '../../image/image-config.js';
+import { layerCompression, MANIFEST_ACCEPT } from '../../image/media-types.js';
+import {
+  formatPlatform,
+  hostPlatform,
+  parsePlatform,
+  selectManifest,
+} from '../../image/platform.js';
+import {
+  canonical,
+  familiar,
+  familiarRepository,
+  type ImageReference,
+} from '../../image/reference.js';
+import type { Credentials } from '../../registry/credentials.js';
+import { RegistryClient } from '../../registry/registry-client.js';
+import { decompress } from './decompress.js';
+import { MAX_CONFIG_BYTES, type ImageContext } from './image-context.js';
+import { shortDigest, type ProgressSink } from './progress.js';
+import { Semaphore } from './semaphore.js';
+import { layerSize, unpackLayer } from './unpack-layer.js';
+import { createHash } from 'node:crypto';
+
+export interface PullRequest {
+  readonly ref: ImageReference;
+  readonly platform?: string;
+  readonly creds?: Credentials;
+  readonly signal?: AbortSignal;
+}
+
+export async function pullImage(
+  ctx: ImageContext,
+  req: PullRequest,
+  progress: ProgressSink,
+): Promise<{ id: string; upToDate: boolean }> {
+  const ref = req.ref;
+  const client = new RegistryClient(ctx.hosts, ref.domain, ref.path, req.creds, ['pull']);
+  const wanted = ref.digest ?? ref.tag ?? 'latest';
+  let got = await client.manifest(wanted, MANIFEST_ACCEPT);
+  if (!got)
+    throw new NotFoundError(
+      `manifest for ${familiar(ref)} not found: manifest unknown: manifest unknown`,
+    );
+  progress({
+    status: `Pulling from ${familiarRepository(ref)}`,
+    id: ref.digest ?? ref.tag ?? 'latest',
+  });
+  let digest = sha(got.bytes);
+  if (ref.digest && digest !== ref.digest)
+    throw new InvalidArgumentError(
+      `manifest digest mismatch: expected ${ref.digest}, got ${digest}`,
+    );
+  let parsed = parseManifestOrIndex(got.bytes, got.mediaType);
+  const repoDigest = digest;
+  if (parsed.kind === 'index') {
+    await ctx.content.put(got.bytes, digest);
+    const want = req.platform ? parsePlatform(req.platform) : hostPlatform(ctx.arch);
+    const chosen = selectManifest(parsed.manifests, want);
+    if (!chosen)
+      throw new NotFoundError(
+        `no matching manifest for ${formatPlatform(want)} in the manifest list entries`,
+      );
+    got = await client.manifest(chosen.digest, MANIFEST_ACCEPT);
+    if (!got) throw new NotFoundError(`manifest ${chosen.digest} of ${familiar(ref)} not found`);
+    digest = sha(got.bytes);
+    if (digest !== chosen.digest)
+      throw new InvalidArgumentError(
+        `manifest digest mismatch: expected ${chosen.digest}, got ${digest}`,
+      );
+    parsed = parseManifestOrIndex(got.bytes, got.mediaType);
+    if (parsed.kind !== 'manifest')
+      throw new InvalidArgumentError('an index points to another index; not supported');
+  }
+  const manifest: ImageManifest = parsed;
+  const configBytes = await fetchConfig(ctx, client, manifest.config);
+  const config = parseImageConfig(configBytes);
+  if (config.diffIds.length !== manifest.layers.length)
+    throw new InvalidArgumentError(
+      `image config has ${config.diffIds.length} layers but the manifest ${manifest.layers.length}`,
+    );
+  if (req.platform) {
+    const want = parsePlatform(req.platform);
+    if (config.architecture && config.architecture !== want.architecture)
+      throw new NotFoundError(
+        `image with reference ${familiar(ref)} was found but its platform (${config.os}/${config.architecture}) does not match the specified platform (${formatPlatform(want)})`,
+      );
+  }
+  const id = manifest.config.digest;
+  const chainIds = computeChainIds(config.diffIds);
+  const existing = ctx.store.get(id);
+  const sizes = await unpackAll(
+    ctx,
+    client,
+    manifest.layers,
+    config.diffIds,
+    chainIds,
+    progress,
+    req.signal,
+  );
+  await ctx.content.put(got.bytes, digest);
+  if (!existing)
+    await ctx.store.put({
+      id,
+      layers: manifest.layers,
+      diffIds: config.diffIds,
+      chainIds,
+      size: sizes.reduce((a, b) => a + b, 0),
+      created: config.created ?? new Date(0).toISOString(),
+      manifestDigest: digest,
+      manifestMediaType: manifest.mediaType,
+      addedAt: new Date().toISOString(),
+    });
+  const previous = ref.tag ? await ctx.store.tag(ref, id) : undefined;
+  await ctx.store.addDigest(ref, repoDigest, id);
+  progress({ status: `Digest: ${repoDigest}` });
+  const upToDate = existing !== undefined && previous === undefined;
+  progress({
+    status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiar(ref)}`,
+  });
+  ctx.events.publish('image', 'pull', familiar(ref), { name: canonical(ref) });
+  return { id, upToDate };
+}
+
+function sha(b: Buffer): string {
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+async function fetchConfig(
+  ctx: ImageContext,
+  client: RegistryClient,
+  d: Descriptor,
+): Promise<Buffer> {
+  if (await ctx.content.stat(d.digest)) return ctx.content.readAll(d.digest, MAX_CONFIG_BYTES);
+  if (d.size > MAX_CONFIG_BYTES)
+    throw new InvalidArgumentError(`image config of ${d.size} bytes is too large`);
+  const { body } = await client.blob(d.digest);
+  const w = await ctx.content.writer();
+  await pipeline(body, w.stream);
+  await w.commit(d.size, d.digest);
+  return ctx.content.readAll(d.digest, MAX_CONFIG_BYTES);
+}
+
+/**
+ * Downloads run concurrently (max-concurrent-downloads); unpacking runs in layer order, each
+ * layer as soon as it is downloaded and its parent committed. Returns the uncompressed sizes.
+ */
+async function unpackAll(
+  ctx: ImageContext,
+  client: RegistryClient,
+  layers: readonly Descriptor[],
+  diffIds: readonly string[],
+  chainIds: readonly string[],
+  progress: ProgressSink,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const present = await Promise.all(
+    chainIds.map(async (c) => (await ctx.snapshots.stat(c))?.kind === 'committed'),
+  );
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    if (!l) continue;
+    progress({
+      id: shortDigest(l.digest),
+      status: present[i] ? 'Already exists' : 'Pulling fs layer',
+      ...(present[i] ? {} : { progressDetail: { current: 0 } }),
+    });
+  }
+  const sem = new Semaphore(ctx.maxConcurrentDownloads);
+  const downloads = layers.map((l, i) =>
+    present[i] ? Promise.resolve() : sem.run(() => download(ctx, client, l, progress, signal)),
+  );
+  downloads.forEach((p) => p.catch(() => undefined));
+  const sizes: number[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    const chainId = chainIds[i];
+    const diffId = diffIds[i];
+    if (!l || !chainId || !diffId) continue;
+    if (present[i] || (await ctx.snapshots.stat(chainId))?.kind === 'committed') {
+      sizes.push(await layerSize(ctx.snapshots, chainId));
+      continue;
+    }
+    await downloads[i];
+    const compression = layerCompression(l.mediaType) ?? 'gzip';
+    const blob = await ctx.content.open(l.digest);
+    let read = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        read += chunk.length;
+        progress({
+          id: shortDigest(l.digest),
+          status: 'Extracting',
+          progressDetail: { current: read, total: l.size },
+        });
+        cb(null, chunk);
+      },
+    });
+    blob.pipe(counter);
+    const parent = i > 0 ? chainIds[i - 1] : undefined;
+    const size = await unpackLayer(ctx.snapshots, decompress(counter, compression, ctx.zstd), {
+      chainId,
+      ...(parent ? { parent } : {}),
+      diffId,
+      ...(signal ? { signal } : {}),
+    });
+    sizes.push(size);
+    progress({ id: shortDigest(l.digest), status: 'Pull complete', progressDetail: {} });
+  }
+  return sizes;
+}
+
+async function download(
+  ctx: ImageContext,
+  client: RegistryClient,
+  l: Descriptor,
+  progress: ProgressSink,
+  signal?: AbortSignal,
+): Promise<void> {
+  const id = shortDigest(l.digest);
+  if (await ctx.content.stat(l.digest)) {
+    progress({ id, status: 'Download complete', progressDetail: {} });
+    return;
+  }
+  if (l.urls && l.urls.length > 0 && !l.mediaType.includes('foreign'))
+    ctx.log.debug({ digest: l.digest }, 'layer has urls; fetching from the registry');
+  const { body } = await client.blob(l.digest, signal);
+  const w = await ctx.content.writer();
+  let current = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      current += chunk.length;
+      progress({ id, status: 'Downloading', progressDetail: { current, total: l.size } });
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, counter, w.stream, ...(signal ? [{ signal }] : []));
+    progress({ id, status: 'Verifying Checksum', progressDetail: {} });
+    await w.commit(l.size, l.digest);
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+  progress({ id, status: 'Download complete', progressDetail: {} });
+}

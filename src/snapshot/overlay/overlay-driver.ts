@@ -1,0 +1,204 @@
+/**
+ * Overlay snapshots: each snapshot is one directory (an overlay layer); an active snapshot
+ * mounts as overlayfs with its parents as lower layers. Native overlay inside the user
+ * namespace uses `userxattr` (Linux 5.11+: metadata in user.overlay.*); the same layout serves
+ * fuse-overlayfs, which only differs in how it is mounted.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { Logger } from '../../log.js';
+import { ConflictError } from '../../errors.js';
+import { applyLayer } from '../apply-layer.js';
+import { directorySize } from '../directory-size.js';
+import { overlayDiff, toChanges } from '../layer-diff.js';
+import { packDiff } from '../pack-diff.js';
+import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
+import type {
+  ApplyResult,
+  Change,
+  Mount,
+  SnapshotDriver,
+  SnapshotInfo,
+  Usage,
+} from '../snapshotter.js';
+
+export interface OverlayOptions {
+  readonly root: string;
+  /** 'overlay2' (kernel) or 'fuse-overlayfs'. */
+  readonly flavour: 'overlay2' | 'fuse-overlayfs';
+  readonly userxattr: boolean;
+  readonly fsops: string | undefined;
+  readonly log: Logger;
+}
+
+export class OverlayDriver implements SnapshotDriver {
+  readonly driver: string;
+  private constructor(
+    private readonly o: OverlayOptions,
+    private readonly store: SnapshotStore,
+  ) {
+    this.driver = o.flavour;
+  }
+
+  static async create(o: OverlayOptions): Promise<OverlayDriver> {
+    const store = new SnapshotStore(o.root);
+    await store.load();
+    return new OverlayDriver(o, store);
+  }
+
+  private get opaqueXattr(): string {
+    if (this.o.flavour === 'fuse-overlayfs') return 'user.fuseoverlayfs.opaque';
+    return this.o.userxattr ? 'user.overlay.opaque' : 'trusted.overlay.opaque';
+  }
+
+  async prepare(
+    key: string,
+    parent?: string,
+    labels: Record<string, string> = {},
+  ): Promise<Mount[]> {
+    const rec = await this.store.create(key, 'active', parent, labels);
+    return this.mountsOf(rec);
+  }
+
+  async view(key: string, parent?: string): Promise<Mount[]> {
+    const rec = await this.store.create(key, 'view', parent, {});
+    return this.mountsOf(rec);
+  }
+
+  async commit(name: string, key: string, labels: Record<string, string> = {}): Promise<void> {
+    await this.store.commit(name, key, labels);
+  }
+
+  mounts(key: string): Promise<Mount[]> {
+    return Promise.resolve(this.mountsOf(this.store.require(key)));
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.store.remove(key);
+  }
+
+  stat(key: string): Promise<SnapshotInfo | undefined> {
+    const r = this.store.get(key);
+    return Promise.resolve(r ? info(r) : undefined);
+  }
+
+  async usage(key: string): Promise<Usage> {
+    return directorySize(this.store.path(this.store.require(key)));
+  }
+
+  list(): Promise<SnapshotInfo[]> {
+    return Promise.resolve(this.store.all().map(info));
+  }
+
+  async apply(key: string, tar: Readable, signal?: AbortSignal): Promise<ApplyResult> {
+    const rec = this.store.require(key);
+    if (rec.kind !== 'active') throw new ConflictError(`snapshot ${key} is not active`);
+    const lowers = this.store
+      .chain(key)
+      .slice(1)
+      .map((r) => this.store.path(r));
+    return applyLayer(this.store.path(rec), tar, {
+      whiteouts: { kind: 'overlay', opaqueXattr: this.opaqueXattr },
+      lowerDirs: lowers,
+      fsops: this.o.fsops,
+      log: this.o.log,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  async changes(key: string): Promise<Change[]> {
+    const chain = this.store.chain(key);
+    const [self, ...lowers] = chain;
+    if (!self) return [];
+    return toChanges(
+      await overlayDiff(
+        this.store.path(self),
+        lowers.map((r) => this.store.path(r)),
+      ),
+    );
+  }
+
+  diffTar(key: string): Readable {
+    const chain = this.store.chain(key);
+    const [self, ...lowers] = chain;
+    const entries = self
+      ? overlayDiff(
+          this.store.path(self),
+          lowers.map((r) => this.store.path(r)),
+        )
+      : Promise.resolve([]);
+    return packDiffLater(entries);
+  }
+
+  private mountsOf(rec: SnapshotRecord): Mount[] {
+    const lowers = this.store.chain(rec.key).slice(1);
+    if (lowers.length === 0)
+      return [
+        {
+          type: 'bind',
+          source: this.store.path(rec),
+          options: ['rbind', rec.kind === 'view' ? 'ro' : 'rw'],
+        },
+      ];
+    const lowerdir = lowers.map((r) => `l/${r.short}`).join(':');
+    if (rec.kind === 'view') {
+      if (lowers.length === 1 && lowers[0])
+        return [{ type: 'bind', source: this.store.path(lowers[0]), options: ['rbind', 'ro'] }];
+      return [
+        {
+          type: this.mountType,
+          source: 'overlay',
+          options: [`lowerdir=${lowerdir}`, ...this.extraOptions],
+          cwd: this.o.root,
+        },
+      ];
+    }
+    return [
+      {
+        type: this.mountType,
+        source: 'overlay',
+        options: [
+          `lowerdir=${lowerdir}`,
+          `upperdir=snapshots/${rec.dir}/fs`,
+          `workdir=snapshots/${rec.dir}/work`,
+          ...this.extraOptions,
+        ],
+        cwd: this.o.root,
+      },
+    ];
+  }
+
+  private get mountType(): string {
+    return this.o.flavour === 'fuse-overlayfs' ? 'fuse-overlayfs' : 'overlay';
+  }
+
+  private get extraOptions(): string[] {
+    return this.o.flavour === 'overlay2' && this.o.userxattr ? ['userxattr'] : [];
+  }
+}
+
+function info(r: SnapshotRecord): SnapshotInfo {
+  return {
+    key: r.key,
+    kind: r.kind,
+    ...(r.parent !== undefined ? { parent: r.parent } : {}),
+    createdAt: r.createdAt,
+    labels: r.labels,
+  };
+}
+
+/** diffTar must return a stream synchronously; the walk happens as it is read. */
+function packDiffLater(entries: Promise<Parameters<typeof packDiff>[0]>): Readable {
+  return toStream(entries.then((e) => packDiff(e)));
+}
+
+function toStream(p: Promise<Readable>): Readable {
+  const out = new PassThrough();
+  p.then(
+    (r) => {
+      r.on('error', (e) => out.destroy(e));
+      r.pipe(out);
+    },
+    (e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))),
+  );
+  return out;
+}

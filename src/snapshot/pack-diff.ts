@@ -1,0 +1,60 @@
+/**
+ * A diff as an OCI layer tar: changed entries with their metadata, deletions as `.wh.<name>`
+ * (the whiteout form of the image spec), for `docker commit`.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import type { DiffEntry } from './layer-diff.js';
+import { WHITEOUT_PREFIX } from './layer-paths.js';
+
+export function packDiff(entries: readonly DiffEntry[]): Readable {
+  const pack = tar.pack();
+  const add = async (): Promise<void> => {
+    for (const e of entries) {
+      if (e.kind === 'deleted' || !e.source) {
+        const slash = e.rel.lastIndexOf('/');
+        const name =
+          slash < 0
+            ? `${WHITEOUT_PREFIX}${e.rel}`
+            : `${e.rel.slice(0, slash)}/${WHITEOUT_PREFIX}${e.rel.slice(slash + 1)}`;
+        await entry(pack, { name, type: 'file', size: 0, mode: 0o600, mtime: new Date(0) });
+        continue;
+      }
+      const st = await lstat(e.source).catch(() => undefined);
+      if (!st) continue;
+      const header = {
+        name: e.rel,
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        mtime: st.mtime,
+      };
+      if (st.isDirectory()) await entry(pack, { ...header, name: `${e.rel}/`, type: 'directory' });
+      else if (st.isSymbolicLink())
+        await entry(pack, { ...header, type: 'symlink', linkname: await readlink(e.source) });
+      else if (st.isFile())
+        await pipeline(
+          createReadStream(e.source),
+          pack.entry({ ...header, type: 'file', size: st.size }),
+        );
+      else if (st.isFIFO()) await entry(pack, { ...header, type: 'fifo' });
+    }
+  };
+  add().then(
+    () => pack.finalize(),
+    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  return Readable.from(pack as AsyncIterable<Buffer>);
+}
+
+function entry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry(header, (err) => {
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
