@@ -5,9 +5,10 @@
  *
  *   skiff-bridge ATTACH_SOCKET_PATH
  *
- * conmon -> stdout: each SEQPACKET message starts with one byte naming the stream (1 stdout,
- *   2 stderr); we write it as a frame: [stream byte][3 zero bytes][uint32 big-endian length]
- *   [payload], i.e. Docker's stdcopy header, so skiffd can forward or demultiplex it as is.
+ * conmon -> stdout: each SEQPACKET message starts with one byte naming the pipe (conmon's
+ *   stdpipe_t: 2 stdout, 3 stderr); we write it as a frame: [stream byte][3 zero bytes]
+ *   [uint32 big-endian length][payload], i.e. Docker's stdcopy header (1 stdout, 2 stderr), so
+ *   skiffd can forward or demultiplex it as is.
  * stdin -> conmon: read in chunks of at most 8192 bytes (conmon's buffer) and sent one message
  *   each; EOF on stdin becomes shutdown(SHUT_WR), which makes conmon close the container's stdin.
  * Exits 0 when conmon closes the socket (the container's output is over).
@@ -83,7 +84,8 @@ int main(int argc, char **argv) {
       if (r == 0) return 0;
       if (r > 1) {
         uint32_t len = (uint32_t)(r - 1);
-        char stream = buf[7];
+        /* conmon: STDOUT_PIPE = 2, STDERR_PIPE = 3; stdcopy: 1 stdout, 2 stderr. */
+        char stream = buf[7] == 3 ? 2 : 1;
         buf[0] = stream;
         buf[1] = buf[2] = buf[3] = 0;
         buf[4] = (char)(len >> 24);

@@ -26,7 +26,7 @@ export function hostConfigJson(
     AutoRemove: hc.autoRemove,
     VolumeDriver: '',
     VolumesFrom: hc.volumesFrom.length > 0 ? hc.volumesFrom : null,
-    ConsoleSize: [0, 0],
+    ConsoleSize: hc.consoleSize ? [hc.consoleSize.height, hc.consoleSize.width] : [0, 0],
     CapAdd: hc.capAdd.length > 0 ? hc.capAdd : null,
     CapDrop: hc.capDrop.length > 0 ? hc.capDrop : null,
     CgroupnsMode: hc.cgroupnsMode || 'host',

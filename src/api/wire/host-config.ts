@@ -60,6 +60,8 @@ export function parseHostConfig(o: JsonObject): HostConfig {
   if (shmSize < 0) throw new InvalidArgumentError('SHM size can not be less than 0');
   const logConfig = asObject(o['LogConfig'], 'LogConfig');
   const initValue = optBool(o, 'Init');
+  const cs = list(o, 'ConsoleSize');
+  const consoleSize = cs.length === 2 && typeof cs[0] === 'number' && typeof cs[1] === 'number' && cs[0] > 0 && cs[1] > 0 ? { height: cs[0], width: cs[1] } : undefined;
   return {
     mounts,
     readonlyRootfs: bool(o, 'ReadonlyRootfs'),
@@ -103,6 +105,7 @@ export function parseHostConfig(o: JsonObject): HostConfig {
         ? null
         : strList(o, 'ReadonlyPaths'),
     runtime: str(o, 'Runtime'),
+    ...(consoleSize ? { consoleSize } : {}),
   };
 }
 

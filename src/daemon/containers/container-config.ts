@@ -164,4 +164,6 @@ export interface HostConfig {
   readonly maskedPaths: readonly string[] | null;
   readonly readonlyPaths: readonly string[] | null;
   readonly runtime: string;
+  /** Initial TTY size (API ≥ 1.42), so that the first output already fits the client's terminal. */
+  readonly consoleSize?: { readonly height: number; readonly width: number };
 }

@@ -70,17 +70,27 @@ export class ContainerRunner {
 
   async start(ref: string): Promise<StartResult> {
     const id = this.ctx.store.find(ref).id;
-    return this.ctx.locks.with(`container:${id}`, async () => {
-      const rec = this.ctx.store.find(id);
-      if (rec.state.status === 'running') return 'already-running';
-      if (rec.state.status === 'paused')
-        throw new ConflictError('cannot start a paused container, try unpause instead');
-      if (rec.state.status === 'removing')
-        throw new ConflictError(`container is marked for removal and cannot be started`);
-      this.cancelRestart(id);
-      await this.startLocked(rec, false);
-      return 'started';
-    });
+    try {
+      return await this.ctx.locks.with(`container:${id}`, async () => {
+        const rec = this.ctx.store.find(id);
+        if (rec.state.status === 'running') return 'already-running';
+        if (rec.state.status === 'paused')
+          throw new ConflictError('cannot start a paused container, try unpause instead');
+        if (rec.state.status === 'removing')
+          throw new ConflictError(`container is marked for removal and cannot be started`);
+        this.cancelRestart(id);
+        await this.startLocked(rec, false);
+        return 'started' as const;
+      });
+    } catch (e) {
+      // As dockerd: a --rm container that fails to start is removed (`docker run --rm` waits for that).
+      const rec = this.ctx.store.get(id);
+      if (rec?.hostConfig.autoRemove && rec.state.status !== 'running')
+        await this.hooks.autoRemove(id).catch((err: unknown) => {
+          this.ctx.log.warn({ id, err: messageOf(err) }, 'auto-remove after a failed start failed');
+        });
+      throw e;
+    }
   }
 
   /** Requires the container's lock. */

@@ -54,9 +54,11 @@ export async function reconcileContainers(
           'adopted a container that outlived skiffd',
         );
         // monitor() records an exit that already happened as soon as wait() resolves.
-        runner.monitor(rec.id, task);
-        if (rec.state.status === 'restarting')
-          await runner.save({ ...rec, state: { ...rec.state, status: 'running', pid: task.pid } });
+        const current =
+          rec.state.status === 'restarting'
+            ? await runner.save({ ...rec, state: { ...rec.state, status: 'running', pid: task.pid } })
+            : rec;
+        runner.adopt(current, task);
         continue;
       }
       // No monitor left: the container is gone and its exit status with it.

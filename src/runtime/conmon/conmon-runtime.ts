@@ -143,8 +143,10 @@ async function isConmon(pid: number): Promise<boolean> {
 
 /** runc's messages come as logfmt/JSON lines: keep the human part. */
 export function cleanRuntimeMessage(raw: string): string {
-  const lines = raw
-    .split('\n')
+  const all = raw.split('\n');
+  // runc logs warnings (e.g. "unable to get oom kill count") next to its error: keep the errors.
+  const errors = all.filter((l) => /level=error|"level":"error"/.test(l));
+  const lines = (errors.length > 0 ? errors : all)
     .map((l) => l.trim())
     .filter((l) => l !== '');
   const msgs = lines.map(
