@@ -139,6 +139,8 @@ function runE2eAsTestUser(files) {
     ],
     { cwd, stdio: 'inherit' },
   );
+  // Whatever a failed test left running (daemons, monitors, containers) goes with the session.
+  spawnSync('pkill', ['-KILL', '-u', user]);
   return r.status ?? 1;
 }
 

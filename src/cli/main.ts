@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { daemonCommand } from './daemon-command.js';
 import { nsenterCommand } from './nsenter-command.js';
+import { setupCommand } from './setup-command.js';
+import { doctorCommand } from './doctor-command.js';
 
 const program = new Command();
 program
@@ -34,6 +36,26 @@ program
   .passThroughOptions()
   .action(async (cmd: string[]) => {
     process.exitCode = await nsenterCommand(cmd);
+  });
+
+program
+  .command('setup')
+  .description(
+    'check the prerequisites, or install/uninstall the systemd user unit and the docker context "rootless"',
+  )
+  .argument('<action>', 'check | install | uninstall')
+  .option('--force', 'install even when a rootful Docker daemon is running')
+  .action(async (action: string, opts: { force?: boolean }) => {
+    process.exitCode = await setupCommand(action, { force: opts.force === true });
+  });
+
+program
+  .command('doctor')
+  .description(
+    'the rootless troubleshooting checklist, done by the machine (non-zero exit when something fails)',
+  )
+  .action(async () => {
+    process.exitCode = await doctorCommand();
   });
 
 await program.parseAsync(process.argv);

@@ -108,6 +108,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
           ),
           execRoot: config.execRoot,
           ...(host.binaries.skiffBridge ? { bridge: host.binaries.skiffBridge } : {}),
+          cgroups: host.cgroup.delegated.length > 0,
           freezer: {
             usable: host.cgroup.freezer,
             reason: `no usable freezer: the cgroup layout is ${host.cgroup.layout} and no cgroup v2 controllers are delegated to this user`,

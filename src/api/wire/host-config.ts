@@ -61,7 +61,14 @@ export function parseHostConfig(o: JsonObject): HostConfig {
   const logConfig = asObject(o['LogConfig'], 'LogConfig');
   const initValue = optBool(o, 'Init');
   const cs = list(o, 'ConsoleSize');
-  const consoleSize = cs.length === 2 && typeof cs[0] === 'number' && typeof cs[1] === 'number' && cs[0] > 0 && cs[1] > 0 ? { height: cs[0], width: cs[1] } : undefined;
+  const consoleSize =
+    cs.length === 2 &&
+    typeof cs[0] === 'number' &&
+    typeof cs[1] === 'number' &&
+    cs[0] > 0 &&
+    cs[1] > 0
+      ? { height: cs[0], width: cs[1] }
+      : undefined;
   return {
     mounts,
     readonlyRootfs: bool(o, 'ReadonlyRootfs'),

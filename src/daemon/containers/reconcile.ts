@@ -56,7 +56,10 @@ export async function reconcileContainers(
         // monitor() records an exit that already happened as soon as wait() resolves.
         const current =
           rec.state.status === 'restarting'
-            ? await runner.save({ ...rec, state: { ...rec.state, status: 'running', pid: task.pid } })
+            ? await runner.save({
+                ...rec,
+                state: { ...rec.state, status: 'running', pid: task.pid },
+              })
             : rec;
         runner.adopt(current, task);
         continue;

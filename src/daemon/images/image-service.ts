@@ -247,13 +247,11 @@ export class ImageService {
   async diskUsage(): Promise<
     { image: StoredImage; tags: string[]; digests: string[]; containers: number }[]
   > {
-    return this.ctx.store
-      .all()
-      .map((image) => ({
-        image,
-        tags: this.ctx.store.familiarTagsOf(image.id),
-        digests: this.ctx.store.familiarDigestsOf(image.id),
-        containers: this.ctx.containersUsing(image.id).length,
-      }));
+    return this.ctx.store.all().map((image) => ({
+      image,
+      tags: this.ctx.store.familiarTagsOf(image.id),
+      digests: this.ctx.store.familiarDigestsOf(image.id),
+      containers: this.ctx.containersUsing(image.id).length,
+    }));
   }
 }

@@ -65,8 +65,9 @@ export function installCommand(
 
 /** Set a sysctl now and persist it across reboots. */
 export function sysctlFix(key: string, value: string): readonly string[] {
+  const quoted = value.includes(' ') ? `"${value}"` : value;
   return [
-    `sudo sysctl -w ${key}=${value}`,
-    `echo '${key}=${value}' | sudo tee /etc/sysctl.d/99-rootless.conf && sudo sysctl --system`,
+    `sudo sysctl -w ${key}=${quoted}`,
+    `echo '${key}=${value}' | sudo tee -a /etc/sysctl.d/99-rootless.conf && sudo sysctl --system`,
   ];
 }

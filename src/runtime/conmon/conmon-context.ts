@@ -13,6 +13,8 @@ export interface ConmonContext {
   readonly bridge?: string;
   /** Whether pause/unpause can work (a freezer), and if not, why. */
   readonly freezer: { readonly usable: boolean; readonly reason: string };
+  /** Whether containers have their own cgroup (then `kill --all` works). */
+  readonly cgroups: boolean;
   readonly env: NodeJS.ProcessEnv;
 }
 

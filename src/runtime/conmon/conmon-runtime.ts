@@ -24,6 +24,7 @@ export interface ConmonRuntimeOptions {
   readonly execRoot: string;
   readonly bridge?: string;
   readonly freezer: { readonly usable: boolean; readonly reason: string };
+  readonly cgroups: boolean;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -45,6 +46,7 @@ export class ConmonRuntime implements Runtime {
       exits,
       ...(o.bridge ? { bridge: o.bridge } : {}),
       freezer: o.freezer,
+      cgroups: o.cgroups,
       env: o.env,
     };
   }
@@ -146,9 +148,7 @@ export function cleanRuntimeMessage(raw: string): string {
   const all = raw.split('\n');
   // runc logs warnings (e.g. "unable to get oom kill count") next to its error: keep the errors.
   const errors = all.filter((l) => /level=error|"level":"error"/.test(l));
-  const lines = (errors.length > 0 ? errors : all)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+  const lines = (errors.length > 0 ? errors : all).map((l) => l.trim()).filter((l) => l !== '');
   const msgs = lines.map(
     (l) =>
       /msg="((?:[^"\\]|\\.)*)"/.exec(l)?.[1]?.replace(/\\"/g, '"') ??

@@ -50,7 +50,12 @@ export class ConmonTask implements Task {
   }
 
   async kill(signal: string | number, all = false): Promise<void> {
-    await run(this.c.runtimePath, killCommand(this.c.globalArgs, this.id, signalArg(signal), all));
+    // `kill --all` needs the container's cgroup, which a rootless container on a host without
+    // delegation does not have; killing the init of its pid namespace takes the rest with it.
+    await run(
+      this.c.runtimePath,
+      killCommand(this.c.globalArgs, this.id, signalArg(signal), all && this.c.cgroups),
+    );
   }
 
   async resize(height: number, width: number): Promise<void> {

@@ -30,7 +30,9 @@ export function buildSpec(i: SpecInput): OciSpec {
     ociVersion: '1.0.2',
     process: {
       terminal: c.tty,
-      ...(c.tty && hc.consoleSize ? { consoleSize: { height: hc.consoleSize.height, width: hc.consoleSize.width } } : {}),
+      ...(c.tty && hc.consoleSize
+        ? { consoleSize: { height: hc.consoleSize.height, width: hc.consoleSize.width } }
+        : {}),
       user: {
         uid: i.user.uid,
         gid: i.user.gid,

@@ -87,15 +87,13 @@ export class VfsDriver implements SnapshotDriver {
 
   list(): Promise<SnapshotInfo[]> {
     return Promise.resolve(
-      this.store
-        .all()
-        .map((r) => ({
-          key: r.key,
-          kind: r.kind,
-          ...(r.parent !== undefined ? { parent: r.parent } : {}),
-          createdAt: r.createdAt,
-          labels: r.labels,
-        })),
+      this.store.all().map((r) => ({
+        key: r.key,
+        kind: r.kind,
+        ...(r.parent !== undefined ? { parent: r.parent } : {}),
+        createdAt: r.createdAt,
+        labels: r.labels,
+      })),
     );
   }
 

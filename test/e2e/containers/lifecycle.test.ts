@@ -58,9 +58,9 @@ describe('container lifecycle', () => {
       (await dockerOk(d, ['inspect', '-f', '{{.State.ExitCode}}', 'stubborn'])).trim(),
       '137',
     );
-    await dockerOk(d, ['run', '-d', '--name', 'k', 'busybox', 'sleep', '300']);
-    await dockerOk(d, ['kill', '-s', 'USR1', 'k']);
-    assert.equal((await dockerOk(d, ['wait', 'k'])).trim(), '138');
+    await dockerOk(d, ['run', '-d', '--name', 'kk', 'busybox', 'sleep', '300']);
+    await dockerOk(d, ['kill', '-s', 'USR1', 'kk']);
+    assert.equal((await dockerOk(d, ['wait', 'kk'])).trim(), '138');
   });
 
   it("kill of a stopped container is a 409; unknown ids are 404 with Docker's message", async () => {
@@ -142,11 +142,11 @@ describe('container lifecycle', () => {
       t.skip('this host has cgroup delegation; pause is expected to work');
       return;
     }
-    await dockerOk(d, ['run', '-d', '--name', 'p', 'busybox', 'sleep', '300']);
-    const r = await docker(d, ['pause', 'p']);
+    await dockerOk(d, ['run', '-d', '--name', 'pp', 'busybox', 'sleep', '300']);
+    const r = await docker(d, ['pause', 'pp']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /freezer|cgroup/i);
-    await dockerOk(d, ['rm', '-f', 'p']);
+    await dockerOk(d, ['rm', '-f', 'pp']);
   });
 
   it('restart policy: a crashing container comes back, up to its retry count', async () => {
