@@ -98,3 +98,25 @@ async function differs(a: Stats, b: Stats, pa: string, pb: string): Promise<bool
 export function toChanges(entries: readonly DiffEntry[]): Change[] {
   return entries.map((e) => ({ kind: e.kind, path: `/${e.rel}` }));
 }
+
+/**
+ * Drops excluded paths, and directories reported modified only because of them (their own
+ * metadata unchanged: nothing else below them changed).
+ */
+export function filterDiff(
+  entries: readonly DiffEntry[],
+  exclude: ((path: string) => boolean) | undefined,
+): DiffEntry[] {
+  if (!exclude) return [...entries];
+  const kept = entries.filter((e) => !exclude(`/${e.rel}`));
+  return kept.filter(
+    (e) =>
+      e.kind !== 'modified' ||
+      !isDirEntry(e, entries) ||
+      kept.some((o) => o.rel.startsWith(`${e.rel}/`)),
+  );
+}
+
+function isDirEntry(e: DiffEntry, all: readonly DiffEntry[]): boolean {
+  return all.some((o) => o.rel.startsWith(`${e.rel}/`));
+}

@@ -20,7 +20,11 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
           slash < 0
             ? `${WHITEOUT_PREFIX}${e.rel}`
             : `${e.rel.slice(0, slash)}/${WHITEOUT_PREFIX}${e.rel.slice(slash + 1)}`;
-        await entry(pack, { name, type: 'file', size: 0, mode: 0o600, mtime: new Date(0) });
+        await entry(
+          pack,
+          { name, type: 'file', size: 0, mode: 0o600, mtime: new Date(0) },
+          Buffer.alloc(0),
+        );
         continue;
       }
       const st = await lstat(e.source).catch(() => undefined);
@@ -50,11 +54,18 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
   return Readable.from(pack as AsyncIterable<Buffer>);
 }
 
-function entry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
+/** An entry without a data stream; a file entry needs its (empty) body, or tar-stream waits for one. */
+function entry(
+  pack: tar.Pack,
+  header: Partial<tar.Header> & { name: string },
+  body?: Buffer,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, (err) => {
+    const cb = (err?: Error | null): void => {
       if (err) reject(err);
       else resolve();
-    });
+    };
+    if (body) pack.entry(header, body, cb);
+    else pack.entry(header, cb);
   });
 }

@@ -90,10 +90,10 @@ export interface Change {
 
 /** The other direction: what an active snapshot changed relative to its parent. */
 export interface DiffReader {
-  /** Changes for `docker diff`. */
-  changes(key: string): Promise<Change[]>;
+  /** Changes for `docker diff`; `exclude` drops paths (e.g. mount points the runtime created). */
+  changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]>;
   /** The changes as an OCI layer tar (whiteouts as `.wh.` files), for `docker commit`. */
-  diffTar(key: string): Readable;
+  diffTar(key: string, exclude?: (path: string) => boolean): Readable;
 }
 
 /** What every driver implements. */

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerConfig } from './container-config.js';
 import type { ContainerContext } from './container-context.js';
+import { isRuntimeMountPoint } from './runtime-mount-points.js';
 
 export interface CommitConfig {
   readonly env: readonly string[];
@@ -69,7 +70,7 @@ export async function commitContainer(
   };
   const { id } = await images.commit({
     parentImageId: rec.imageId,
-    layer: ctx.snapshots.diffTar(rec.id),
+    layer: ctx.snapshots.diffTar(rec.id, isRuntimeMountPoint),
     config,
     containerId: rec.id,
     comment: req.comment,

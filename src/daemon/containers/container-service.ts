@@ -11,6 +11,7 @@ import { ContainerControl, type StopResult } from './container-control.js';
 import { createContainer, type CreateResult } from './create-container.js';
 import type { CreateRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
+import { isRuntimeMountPoint } from './runtime-mount-points.js';
 import { ContainerArchive } from './archive/container-archive.js';
 import { HealthMonitor } from './health-monitor.js';
 import { pruneContainers, updateContainer, type UpdateRequest } from './prune-and-update.js';
@@ -139,7 +140,7 @@ export class ContainerService {
   }
 
   changes(ref: string): Promise<Change[]> {
-    return this.ctx.snapshots.changes(this.ctx.store.find(ref).id);
+    return this.ctx.snapshots.changes(this.ctx.store.find(ref).id, isRuntimeMountPoint);
   }
 
   usage(id: string): Promise<Usage> {
@@ -147,7 +148,7 @@ export class ContainerService {
   }
 
   diffTar(ref: string): Readable {
-    return this.ctx.snapshots.diffTar(this.ctx.store.find(ref).id);
+    return this.ctx.snapshots.diffTar(this.ctx.store.find(ref).id, isRuntimeMountPoint);
   }
 
   /** A matcher for the `ancestor` filter: image names, ids and id prefixes resolved once. */

@@ -47,8 +47,8 @@ export interface ContainerSnapshots {
   mounts(key: string): Promise<Mount[]>;
   remove(key: string): Promise<void>;
   usage(key: string): Promise<Usage>;
-  changes(key: string): Promise<Change[]>;
-  diffTar(key: string): Readable;
+  changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]>;
+  diffTar(key: string, exclude?: (path: string) => boolean): Readable;
 }
 
 export interface RootfsMounter {

@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import { ConflictError } from '../../errors.js';
 import { applyLayer } from '../apply-layer.js';
 import { directorySize } from '../directory-size.js';
-import { overlayDiff, toChanges } from '../layer-diff.js';
+import { filterDiff, overlayDiff, toChanges, type DiffEntry } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
 import type {
@@ -105,28 +105,25 @@ export class OverlayDriver implements SnapshotDriver {
     });
   }
 
-  async changes(key: string): Promise<Change[]> {
-    const chain = this.store.chain(key);
-    const [self, ...lowers] = chain;
-    if (!self) return [];
-    return toChanges(
-      await overlayDiff(
-        this.store.path(self),
-        lowers.map((r) => this.store.path(r)),
-      ),
-    );
+  async changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]> {
+    return toChanges(await this.diffEntries(key, exclude));
   }
 
-  diffTar(key: string): Readable {
-    const chain = this.store.chain(key);
-    const [self, ...lowers] = chain;
-    const entries = self
-      ? overlayDiff(
-          this.store.path(self),
-          lowers.map((r) => this.store.path(r)),
-        )
-      : Promise.resolve([]);
-    return packDiffLater(entries);
+  diffTar(key: string, exclude?: (path: string) => boolean): Readable {
+    return packDiffLater(this.diffEntries(key, exclude));
+  }
+
+  private async diffEntries(
+    key: string,
+    exclude?: (path: string) => boolean,
+  ): Promise<DiffEntry[]> {
+    const [self, ...lowers] = this.store.chain(key);
+    if (!self) return [];
+    const entries = await overlayDiff(
+      this.store.path(self),
+      lowers.map((r) => this.store.path(r)),
+    );
+    return filterDiff(entries, exclude);
   }
 
   private mountsOf(rec: SnapshotRecord): Mount[] {

@@ -11,7 +11,7 @@ import { run } from '../../proc/run.js';
 import { command } from '../../proc/command.js';
 import { applyLayer } from '../apply-layer.js';
 import { directorySize } from '../directory-size.js';
-import { naiveDiff, toChanges } from '../layer-diff.js';
+import { filterDiff, naiveDiff, toChanges } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
 import type {
@@ -109,20 +109,23 @@ export class VfsDriver implements SnapshotDriver {
     });
   }
 
-  async changes(key: string): Promise<Change[]> {
+  async changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]> {
     const rec = this.store.require(key);
     const parent = rec.parent !== undefined ? this.store.get(rec.parent) : undefined;
     return toChanges(
-      await naiveDiff(this.store.path(rec), parent ? this.store.path(parent) : undefined),
+      filterDiff(
+        await naiveDiff(this.store.path(rec), parent ? this.store.path(parent) : undefined),
+        exclude,
+      ),
     );
   }
 
-  diffTar(key: string): Readable {
+  diffTar(key: string, exclude?: (path: string) => boolean): Readable {
     const rec = this.store.require(key);
     const parent = rec.parent !== undefined ? this.store.get(rec.parent) : undefined;
     const out = new PassThrough();
     naiveDiff(this.store.path(rec), parent ? this.store.path(parent) : undefined).then(
-      (entries) => packDiff(entries).pipe(out),
+      (entries) => packDiff(filterDiff(entries, exclude)).pipe(out),
       (e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))),
     );
     return out;

@@ -58,9 +58,22 @@ describe('container lifecycle', () => {
       (await dockerOk(d, ['inspect', '-f', '{{.State.ExitCode}}', 'stubborn'])).trim(),
       '137',
     );
-    await dockerOk(d, ['run', '-d', '--name', 'kk', 'busybox', 'sleep', '300']);
+    // PID 1 of a pid namespace only receives signals it handles: trap it.
+    await dockerOk(d, [
+      'run',
+      '-d',
+      '--name',
+      'kk',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "exit 42" USR1; while true; do sleep 0.1; done',
+    ]);
     await dockerOk(d, ['kill', '-s', 'USR1', 'kk']);
-    assert.equal((await dockerOk(d, ['wait', 'kk'])).trim(), '138');
+    assert.equal((await dockerOk(d, ['wait', 'kk'])).trim(), '42');
+    await dockerOk(d, ['run', '-d', '--name', 'k9', 'busybox', 'sleep', '300']);
+    await dockerOk(d, ['kill', 'k9']);
+    assert.equal((await dockerOk(d, ['wait', 'k9'])).trim(), '137');
   });
 
   it("kill of a stopped container is a 409; unknown ids are 404 with Docker's message", async () => {

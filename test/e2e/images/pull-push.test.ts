@@ -1,0 +1,218 @@
+// Issue 3: pull/push/tag/rmi/prune/history/inspect, multi-arch indexes, zstd and plain layers,
+// hostile layers, with the real docker CLI against Debian's docker-registry.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import tar from 'tar-stream';
+import { access } from 'node:fs/promises';
+import type { TestDaemon } from '../../helpers/daemon.js';
+import { startDaemon } from '../../helpers/daemon.js';
+import { docker, dockerOk } from '../../helpers/docker-cli.js';
+import { busyboxRef, sharedRegistry } from '../../helpers/test-registry-env.js';
+import {
+  buildImage,
+  busyboxRootfs,
+  hostArch,
+  pushImage,
+  pushIndex,
+  type FileEntry,
+} from '../../helpers/image-builder.js';
+
+async function rawTar(
+  entries: { name: string; type?: 'file' | 'symlink' | 'link'; body?: string; linkname?: string }[],
+): Promise<Buffer> {
+  const p = tar.pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) =>
+    p.on('end', () => {
+      r();
+    }),
+  );
+  for (const e of entries) {
+    await new Promise<void>((resolve, reject) => {
+      const cb = (err?: Error | null): void => {
+        if (err) reject(err);
+        else resolve();
+      };
+      if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.body ?? 'x', cb);
+      else p.entry({ name: e.name, type: e.type, linkname: e.linkname ?? '' }, cb);
+    });
+  }
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+const marker = (text: string): FileEntry[] => [
+  { path: 'marker', type: 'file', content: `${text}\n` },
+];
+
+describe('images with the docker CLI', () => {
+  let d: TestDaemon;
+  const reg = sharedRegistry();
+  before(async () => {
+    d = await startDaemon();
+  });
+  after(async () => {
+    await d.cleanup();
+  });
+
+  it('pulls by tag with the progress the CLI draws; images, inspect and history show it', async () => {
+    const r = await docker(d, ['pull', busyboxRef()]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Pull complete/);
+    assert.match(r.stdout, /Digest: sha256:[0-9a-f]{64}/);
+    assert.match(r.stdout, /Status: Downloaded newer image for/);
+    const again = await dockerOk(d, ['pull', busyboxRef()]);
+    assert.match(again, /Image is up to date/);
+    const inspect = JSON.parse(await dockerOk(d, ['image', 'inspect', busyboxRef()])) as {
+      Id: string;
+      RepoTags: string[];
+      RepoDigests: string[];
+      Architecture: string;
+      Os: string;
+      RootFS: { Layers: string[] };
+      Config: { Cmd: string[] };
+    }[];
+    const img = inspect[0];
+    assert.ok(img);
+    assert.match(img.Id, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(img.RepoTags, [busyboxRef()]);
+    assert.equal(img.RepoDigests.length, 1);
+    assert.equal(img.Architecture, hostArch());
+    assert.equal(img.Os, 'linux');
+    assert.equal(img.RootFS.Layers.length, 1);
+    assert.deepEqual(img.Config.Cmd, ['sh']);
+    assert.match(
+      await dockerOk(d, ['images', '--format', '{{.Repository}}:{{.Tag}} {{.Size}}']),
+      new RegExp(`${reg}/busybox:latest \\d`),
+    );
+    assert.match(await dockerOk(d, ['history', busyboxRef()]), /skiff test image builder/);
+  });
+
+  it('tag, push to another repository, rmi, pull back by digest', async () => {
+    const ref = `${reg}/pushed/busybox:v1`;
+    await dockerOk(d, ['tag', busyboxRef(), ref]);
+    const push = await dockerOk(d, ['push', ref]);
+    assert.match(push, /v1: digest: sha256:[0-9a-f]{64} size: \d+/);
+    const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push)?.[1] ?? '';
+    const untag = await dockerOk(d, ['rmi', ref]);
+    assert.match(untag, /Untagged: /);
+    await dockerOk(d, ['pull', `${reg}/pushed/busybox@${digest}`]);
+    assert.equal(
+      (
+        await dockerOk(d, ['run', '--rm', `${reg}/pushed/busybox@${digest}`, 'echo', 'by digest'])
+      ).trim(),
+      'by digest',
+    );
+  });
+
+  it('a multi-arch index resolves to the host platform; --platform picks another', async () => {
+    const amd = await buildImage({
+      layers: [busyboxRootfs(), marker('amd64')],
+      architecture: 'amd64',
+    });
+    const arm = await buildImage({
+      layers: [busyboxRootfs(), marker('arm64')],
+      architecture: 'arm64',
+      variant: 'v8',
+    });
+    await pushIndex({ addr: reg }, 'multi', 'latest', [
+      { image: amd, platform: { architecture: 'amd64', os: 'linux' } },
+      { image: arm, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+    ]);
+    await dockerOk(d, ['pull', `${reg}/multi:latest`]);
+    assert.equal(
+      (await dockerOk(d, ['run', '--rm', `${reg}/multi:latest`, 'cat', '/marker'])).trim(),
+      hostArch(),
+    );
+    await dockerOk(d, ['pull', '--platform', 'linux/arm64', `${reg}/multi:latest`]);
+    assert.equal(
+      (
+        await dockerOk(d, ['image', 'inspect', '-f', '{{.Architecture}}', `${reg}/multi:latest`])
+      ).trim(),
+      'arm64',
+    );
+  });
+
+  it('zstd-compressed, uncompressed and OCI-format layers', async () => {
+    for (const [name, compression, format] of [
+      ['zst', 'zstd', 'oci'],
+      ['plain', 'none', 'docker'],
+      ['ocigz', 'gzip', 'oci'],
+    ] as const) {
+      await pushImage(
+        { addr: reg },
+        name,
+        'latest',
+        await buildImage({ layers: [busyboxRootfs(), marker(name)], compression, format }),
+      );
+      await dockerOk(d, ['pull', `${reg}/${name}`]);
+      assert.equal(
+        (await dockerOk(d, ['run', '--rm', `${reg}/${name}`, 'cat', '/marker'])).trim(),
+        name,
+      );
+    }
+  });
+
+  it('a layer that tries to write outside itself is refused and writes nothing', async () => {
+    for (const [i, layer] of [
+      await rawTar([{ name: '../../../../../../tmp/skiff-escape-1', body: 'x' }]),
+      await rawTar([
+        { name: 'evil', type: 'symlink', linkname: '/tmp' },
+        { name: 'evil/skiff-escape-2' },
+      ]),
+      await rawTar([
+        { name: 'up', type: 'symlink', linkname: '../../../../../../../../tmp' },
+        { name: 'up/skiff-escape-3' },
+      ]),
+    ].entries()) {
+      await pushImage(
+        { addr: reg },
+        `hostile${i}`,
+        'latest',
+        await buildImage({ layers: [layer] }),
+      );
+      const r = await docker(d, ['pull', `${reg}/hostile${i}`]);
+      assert.notEqual(r.code, 0, `hostile${i} was accepted`);
+      assert.match(r.stderr + r.stdout, /refusing layer entry/);
+    }
+    for (const n of [1, 2, 3]) await assert.rejects(access(`/tmp/skiff-escape-${n}`));
+  });
+
+  it("rmi of an image a container uses is a 409 with Docker's message; prune removes dangling images", async () => {
+    await dockerOk(d, ['tag', busyboxRef(), 'inuse:v1']);
+    await dockerOk(d, ['create', '--name', 'user1', 'inuse:v1', 'true']);
+    const id = (await dockerOk(d, ['image', 'inspect', '-f', '{{.Id}}', 'inuse:v1'])).trim();
+    const r = await docker(d, ['rmi', id]);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /conflict: unable to delete [0-9a-f]{12} \(must be forced\) - image is being used by stopped container [0-9a-f]{12}/,
+    );
+    await dockerOk(d, ['rm', 'user1']);
+    await pushImage(
+      { addr: reg },
+      'dangling',
+      'latest',
+      await buildImage({ layers: [marker('one')] }),
+    );
+    await dockerOk(d, ['pull', `${reg}/dangling`]);
+    await pushImage(
+      { addr: reg },
+      'dangling',
+      'latest',
+      await buildImage({ layers: [marker('two')] }),
+    );
+    await dockerOk(d, ['pull', `${reg}/dangling`]);
+    assert.match(await dockerOk(d, ['images', '--filter', 'dangling=true', '-q']), /[0-9a-f]{12}/);
+    const pruned = await dockerOk(d, ['image', 'prune', '-f']);
+    assert.match(pruned, /Total reclaimed space/);
+    assert.equal((await dockerOk(d, ['images', '--filter', 'dangling=true', '-q'])).trim(), '');
+  });
+
+  it('the embedded hello-world runs with no registry', async () => {
+    const out = await dockerOk(d, ['run', '--rm', 'hello-world']);
+    assert.match(out, /Hello from skiff!/);
+  });
+});
