@@ -9,6 +9,8 @@ import {
   InvalidArgumentError,
   NotFoundError,
   UnauthorizedError,
+  ForbiddenError,
+  type EngineError,
   UnavailableError,
   messageOf,
 } from '../errors.js';
@@ -248,10 +250,7 @@ export class RegistryClient {
     ep: Endpoint,
   ): Promise<void> {
     if (scheme === 'basic') {
-      if (!this.creds?.username)
-        throw new UnauthorizedError(
-          `authentication required for ${this.domain} (docker login ${this.domain})`,
-        );
+      if (!this.creds?.username) throw this.denied('authentication required');
       this.authHeader = `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
       return;
     }
@@ -305,6 +304,20 @@ export class RegistryClient {
     this.authHeader = `Bearer ${value}`;
   }
 
+  /**
+   * Access denied, as dockerd reports it: a pull gets "not found" (404: the CLI must not
+   * prompt for a login it cannot read), a push "denied" (403).
+   */
+  private denied(detail: string): EngineError {
+    if (this.actions.includes('push'))
+      return new ForbiddenError(
+        `denied: requested access to the resource is denied (${detail}); docker login ${this.domain} first`,
+      );
+    return new NotFoundError(
+      `pull access denied for ${this.domain}/${this.repository}, repository does not exist or may require 'docker login': ${detail}`,
+    );
+  }
+
   private async ensureOk(
     r: HttpResponse,
     what: string,
@@ -313,12 +326,7 @@ export class RegistryClient {
     if (ok.includes(r.status)) return;
     const body = await readBody(r.body, 64 * 1024).catch(() => Buffer.alloc(0));
     const msg = registryMessage(body, r.status);
-    if (r.status === 401 || r.status === 403) {
-      const denied = this.actions.includes('push')
-        ? `denied: requested access to the resource is denied (${msg})`
-        : `pull access denied for ${this.domain}/${this.repository}, repository does not exist or may require 'docker login': ${msg}`;
-      throw new UnauthorizedError(denied);
-    }
+    if (r.status === 401 || r.status === 403) throw this.denied(msg);
     if (r.status === 404) throw new NotFoundError(`${what}: ${msg}`);
     if (r.status >= 400 && r.status < 500) throw new InvalidArgumentError(`${what}: ${msg}`);
     throw new UnavailableError(`${what}: ${msg}`);

@@ -128,6 +128,11 @@ async function tailStart(
           if (remaining === 0) return { index: i, offset: pos + j + 1 };
         }
       }
+      // The file's first record starts at offset 0, with no newline before it.
+      if (size > 0) {
+        remaining--;
+        if (remaining === 0) return { index: i, offset: 0 };
+      }
     } finally {
       await fh.close();
     }
