@@ -81,7 +81,7 @@ export class FileContentStore implements ContentStore {
     return readFile(this.path(digest));
   }
 
-  async writer(): Promise<BlobWriter> {
+  writer(): Promise<BlobWriter> {
     const tmp = join(this.root, 'ingest', randomBytes(12).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;
@@ -91,22 +91,31 @@ export class FileContentStore implements ContentStore {
         hash.update(chunk);
         size += chunk.length;
         if (file.write(chunk)) cb();
-        else file.once('drain', () => cb());
+        else
+          file.once('drain', () => {
+            cb();
+          });
       },
       final(cb) {
-        file.end(() => cb());
+        file.end(() => {
+          cb();
+        });
       },
       destroy(err, cb) {
         file.destroy();
         cb(err);
       },
     });
-    return {
+    return Promise.resolve({
       stream,
       commit: async (expectedSize, expectedDigest) => {
         if (!stream.writableFinished)
           await new Promise<void>((resolve, reject) =>
-            stream.end(() => resolve()).once('error', reject),
+            stream
+              .end(() => {
+                resolve();
+              })
+              .once('error', reject),
           );
         const digest = `sha256:${hash.digest('hex')}`;
         try {
@@ -130,7 +139,7 @@ export class FileContentStore implements ContentStore {
         stream.destroy();
         await rm(tmp, { force: true });
       },
-    };
+    });
   }
 
   async put(data: Buffer, expectedDigest?: string): Promise<BlobInfo> {

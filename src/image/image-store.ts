@@ -62,9 +62,10 @@ export class ImageStore {
       Repositories | undefined;
     if (repos) s.repos = { tags: { ...repos.tags }, digests: { ...repos.digests } };
     // Names of images that are gone (a crash between the two writes) are dropped.
-    for (const [k, v] of Object.entries(s.repos.tags)) if (!s.images.has(v)) delete s.repos.tags[k];
-    for (const [k, v] of Object.entries(s.repos.digests))
-      if (!s.images.has(v)) delete s.repos.digests[k];
+    s.repos = {
+      tags: keep(s.repos.tags, (v) => s.images.has(v)),
+      digests: keep(s.repos.digests, (v) => s.images.has(v)),
+    };
     return s;
   }
 
@@ -82,9 +83,10 @@ export class ImageStore {
   }
 
   async remove(id: string): Promise<void> {
-    for (const [k, v] of Object.entries(this.repos.tags)) if (v === id) delete this.repos.tags[k];
-    for (const [k, v] of Object.entries(this.repos.digests))
-      if (v === id) delete this.repos.digests[k];
+    this.repos = {
+      tags: keep(this.repos.tags, (v) => v !== id),
+      digests: keep(this.repos.digests, (v) => v !== id),
+    };
     await this.saveRepos();
     await rm(join(this.root, `${id.slice(7)}.json`), { force: true });
     this.images.delete(id);
@@ -101,8 +103,10 @@ export class ImageStore {
   }
 
   async untag(key: string): Promise<void> {
-    delete this.repos.tags[key];
-    delete this.repos.digests[key];
+    this.repos = {
+      tags: keep(this.repos.tags, (_v, k) => k !== key),
+      digests: keep(this.repos.digests, (_v, k) => k !== key),
+    };
     await this.saveRepos();
   }
 
@@ -172,4 +176,11 @@ export class ImageStore {
   private async saveRepos(): Promise<void> {
     await writeJsonAtomic(join(this.root, 'repositories.json'), this.repos);
   }
+}
+
+function keep(
+  r: Record<string, string>,
+  pred: (value: string, key: string) => boolean,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).filter(([k, v]) => pred(v, k)));
 }

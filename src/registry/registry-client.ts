@@ -62,10 +62,7 @@ export class RegistryClient {
       return undefined;
     }
     await this.ensureOk(r, `manifest ${reference}`);
-    const mediaType =
-      String(r.headers['content-type'] ?? '')
-        .split(';')[0]
-        ?.trim() ?? '';
+    const mediaType = (r.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     const digest =
       typeof r.headers['docker-content-digest'] === 'string'
         ? r.headers['docker-content-digest']
@@ -114,7 +111,7 @@ export class RegistryClient {
     });
     await this.ensureOk(start, 'blob upload', [202]);
     start.body.resume();
-    const location = String(start.headers.location ?? '');
+    const location = start.headers.location ?? '';
     if (!location) throw new UnavailableError('registry did not return an upload location');
     const u = new URL(location, this.base());
     u.searchParams.set('digest', digest);
@@ -188,7 +185,7 @@ export class RegistryClient {
     };
     let r = await send();
     if (r.status === 401 && !(body !== undefined && !Buffer.isBuffer(body))) {
-      const challenge = parseChallenge(String(r.headers['www-authenticate'] ?? ''));
+      const challenge = parseChallenge(r.headers['www-authenticate'] ?? '');
       r.body.resume();
       if (challenge) {
         await this.authenticate(challenge.scheme, challenge.params, ep);

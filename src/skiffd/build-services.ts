@@ -83,8 +83,9 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   const images = new ImageService(imageCtx, join(config.dataRoot, 'tmp'));
   await images.recover();
   await ensureHelloWorld(images, join(i.projectRoot, 'native', 'build', 'hello')).catch(
-    (e: unknown) =>
-      log.warn({ err: messageOf(e) }, 'could not load the embedded hello-world image'),
+    (e: unknown) => {
+      log.warn({ err: messageOf(e) }, 'could not load the embedded hello-world image');
+    },
   );
 
   const volumes = new VolumeService(

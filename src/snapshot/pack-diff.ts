@@ -48,8 +48,12 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
     }
   };
   add().then(
-    () => pack.finalize(),
-    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+    () => {
+      pack.finalize();
+    },
+    (err: unknown) => {
+      pack.destroy(err instanceof Error ? err : new Error(String(err)));
+    },
   );
   return Readable.from(pack as AsyncIterable<Buffer>);
 }

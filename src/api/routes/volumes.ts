@@ -53,10 +53,9 @@ export function volumeRoutes<S extends VolumeRouteServices>(r: Router<S>): void 
     return json(volumeJson(volume), 201);
   });
 
-  r.on('GET', '/volumes/{name}', async (ctx, s) => {
-    const v = s.volumes.inspect(ctx.params['name'] ?? '');
-    return json(volumeJson(v));
-  });
+  r.on('GET', '/volumes/{name}', (ctx, s) =>
+    Promise.resolve(json(volumeJson(s.volumes.inspect(ctx.params['name'] ?? '')))),
+  );
 
   r.on('DELETE', '/volumes/{name}', async (ctx, s) => {
     await s.volumes.remove(ctx.params['name'] ?? '', qBool(ctx.query, 'force'));

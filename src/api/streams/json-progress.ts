@@ -32,22 +32,27 @@ export async function* progressStream<T>(
 ): AsyncIterable<string> {
   const queue: string[] = [];
   let wake: (() => void) | undefined;
-  let done = false;
-  let failure: unknown;
-  let result: T | undefined;
+  // Set from the operation's callbacks (a state object: the compiler cannot see those writes).
+  const st: { done: boolean; failed: boolean; failure: unknown; result: T | undefined } = {
+    done: false,
+    failed: false,
+    failure: undefined,
+    result: undefined,
+  };
   const sink = throttled((m) => {
     queue.push(progressJson(m));
     wake?.();
   });
   void op(sink).then(
     (r) => {
-      result = r;
-      done = true;
+      st.result = r;
+      st.done = true;
       wake?.();
     },
     (e: unknown) => {
-      failure = e;
-      done = true;
+      st.failure = e;
+      st.failed = true;
+      st.done = true;
       wake?.();
     },
   );
@@ -57,10 +62,10 @@ export async function* progressStream<T>(
       yield next;
       continue;
     }
-    if (done) break;
+    if (st.done) break;
     await new Promise<void>((r) => (wake = r));
     wake = undefined;
   }
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
-  if (final && result !== undefined) for (const l of final(result)) yield l;
+  if (st.failed) throw st.failure instanceof Error ? st.failure : new Error(messageOf(st.failure));
+  if (final && st.result !== undefined) for (const l of final(st.result)) yield l;
 }

@@ -119,15 +119,7 @@ export function networkSettingsJson(
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: Object.fromEntries(
-      rec.config.exposedPorts.map((p) => [
-        p,
-        rec.hostConfig.portBindings[p]?.map((b) => ({
-          HostIp: b.hostIp || '0.0.0.0',
-          HostPort: b.hostPort,
-        })) ?? null,
-      ]),
-    ),
+    Ports: portsJson(rec, running),
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
     EndpointID: running ? rec.id : '',

@@ -17,12 +17,12 @@ export function parseFilters(raw: string | null, allowed: readonly string[]): Fi
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new InvalidArgumentError(`invalid filter: ${raw}`);
-  for (const [key, value] of Object.entries(parsed)) {
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
     if (!allowed.includes(key)) throw new InvalidArgumentError(`invalid filter '${key}'`);
     let values: string[];
     if (Array.isArray(value)) values = value.map(String);
     else if (typeof value === 'object' && value !== null)
-      values = Object.entries(value)
+      values = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v === true)
         .map(([k]) => k);
     else throw new InvalidArgumentError(`invalid filter '${key}'`);

@@ -193,19 +193,17 @@ export class ContainerRunner {
   }
 
   private async onExit(id: string, task: Task, exit: Exit): Promise<void> {
-    let removeAfter = false;
+    const after = { remove: false };
     let code = exit.code;
     await this.ctx.locks.with(`container:${id}`, async () => {
       if (this.tasks.get(id) === task) this.tasks.delete(id);
       this.hooks.onStopped(id);
-      await task
-        .delete(true)
-        .catch((e: unknown) =>
-          this.ctx.log.warn({ id, err: messageOf(e) }, 'runtime delete failed'),
-        );
-      await this.ctx.mounter
-        .unmount(this.rootfs(id))
-        .catch((e: unknown) => this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed'));
+      await task.delete(true).catch((e: unknown) => {
+        this.ctx.log.warn({ id, err: messageOf(e) }, 'runtime delete failed');
+      });
+      await this.ctx.mounter.unmount(this.rootfs(id)).catch((e: unknown) => {
+        this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed');
+      });
       const rec = this.ctx.store.get(id);
       if (!rec) return;
       if (this.ctx.ports && rec.state.ports) await unpublishPorts(this.ctx.ports, rec.state.ports);
@@ -246,10 +244,10 @@ export class ContainerRunner {
         this.scheduleRestart(id, decision.delayMs);
       } else {
         this.restartDelays.delete(id);
-        removeAfter = rec.hostConfig.autoRemove;
+        after.remove = rec.hostConfig.autoRemove;
       }
     });
-    if (removeAfter) {
+    if (after.remove) {
       await this.hooks.autoRemove(id).catch((e: unknown) => {
         this.ctx.log.warn({ id, err: messageOf(e) }, 'auto-remove failed');
         this.waiters.notifyRemoved(id, { code, error: messageOf(e) });
@@ -343,9 +341,9 @@ export class ContainerRunner {
     });
     for (const m of rec.mountPoints)
       if (m.type === 'volume' && !m.noCopy)
-        await populateVolume(rootfs, m.destination, m.source).catch((e: unknown) =>
-          this.ctx.log.warn({ err: messageOf(e) }, 'volume copy-up failed'),
-        );
+        await populateVolume(rootfs, m.destination, m.source).catch((e: unknown) => {
+          this.ctx.log.warn({ err: messageOf(e) }, 'volume copy-up failed');
+        });
     const user = await this.ctx.spec.resolveUser(rootfs, rec.config.user, hc.groupAdd);
     const useInit = hc.init ?? this.ctx.defaults.init;
     const initBinary = useInit

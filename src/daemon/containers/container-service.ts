@@ -223,7 +223,7 @@ export class ContainerService {
     yield { rec: this.ctx.store.find(id), cur, pre };
     while (o.stream && !signal.aborted) {
       await sleep(1000, signal);
-      if (signal.aborted || !this.ctx.store.get(id)) return;
+      if (isAborted(signal) || !this.ctx.store.get(id)) return;
       pre = cur;
       cur = await sample();
       yield { rec: this.ctx.store.find(id), cur, pre };
@@ -295,11 +295,9 @@ export class ContainerService {
           ),
         ]);
         if (!done) {
-          await task
-            .kill('SIGKILL', true)
-            .catch((e: unknown) =>
-              this.ctx.log.warn({ id: c.id, err: messageOf(e) }, 'kill failed'),
-            );
+          await task.kill('SIGKILL', true).catch((e: unknown) => {
+            this.ctx.log.warn({ id: c.id, err: messageOf(e) }, 'kill failed');
+          });
           await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
         }
       }),
@@ -319,4 +317,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** Read through a function: the signal may have been aborted while we awaited. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }

@@ -83,10 +83,8 @@ export async function reconcileContainers(
     }
   }
   for (const id of toStart) {
-    await runner
-      .start(id)
-      .catch((e: unknown) =>
-        ctx.log.warn({ id, err: messageOf(e) }, 'restart at daemon start failed'),
-      );
+    await runner.start(id).catch((e: unknown) => {
+      ctx.log.warn({ id, err: messageOf(e) }, 'restart at daemon start failed');
+    });
   }
 }

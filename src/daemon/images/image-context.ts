@@ -4,7 +4,7 @@ import type { ImageStore } from '../../image/image-store.js';
 import type { Logger } from '../../log.js';
 import type { RegistryHosts } from '../../registry/registry-hosts.js';
 import type { SnapshotDriver } from '../../snapshot/snapshotter.js';
-import { KeyLock } from '../../store/key-lock.js';
+import type { KeyLock } from '../../store/key-lock.js';
 import type { EventBus } from '../events/event-bus.js';
 
 export interface ImageContext {

@@ -244,14 +244,16 @@ export class ImageService {
     await new RegistryClient(this.ctx.hosts, domain, '', creds, ['pull']).checkLogin();
   }
 
-  async diskUsage(): Promise<
+  diskUsage(): Promise<
     { image: StoredImage; tags: string[]; digests: string[]; containers: number }[]
   > {
-    return this.ctx.store.all().map((image) => ({
-      image,
-      tags: this.ctx.store.familiarTagsOf(image.id),
-      digests: this.ctx.store.familiarDigestsOf(image.id),
-      containers: this.ctx.containersUsing(image.id).length,
-    }));
+    return Promise.resolve(
+      this.ctx.store.all().map((image) => ({
+        image,
+        tags: this.ctx.store.familiarTagsOf(image.id),
+        digests: this.ctx.store.familiarDigestsOf(image.id),
+        containers: this.ctx.containersUsing(image.id).length,
+      })),
+    );
   }
 }

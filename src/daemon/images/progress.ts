@@ -15,7 +15,7 @@ export const shortDigest = (d: string): string => d.replace(/^sha256:/, '').slic
 /** Docker's progress bar text: "[=====>      ]  1.2MB/5.6MB". */
 export function progressBar(current: number, total: number | undefined): string {
   const width = 50;
-  if (!total || total <= 0) return `${humanSize(current)}`;
+  if (!total || total <= 0) return humanSize(current);
   const filled = Math.min(width, Math.floor((current / total) * width));
   const bar = `${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(width - filled)}`;
   return `[${bar}] ${humanSize(current).padStart(8)}/${humanSize(total)}`;

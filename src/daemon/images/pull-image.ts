@@ -184,7 +184,7 @@ async function unpackAll(
   const downloads = layers.map((l, i) =>
     present[i] ? Promise.resolve() : sem.run(() => download(ctx, client, l, progress, signal)),
   );
-  downloads.forEach((p) => p.catch(() => undefined));
+  for (const p of downloads) p.catch(() => undefined);
   const sizes: number[] = [];
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];

@@ -40,9 +40,10 @@ export function saveImages(ctx: ImageContext, selected: readonly Selected[]): Re
   const written = new Set<string>();
   const entry = (name: string, data: Buffer): Promise<void> =>
     new Promise((resolve, reject) => {
-      pack.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (e) =>
-        e ? reject(e) : resolve(),
-      );
+      pack.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (e) => {
+        if (e) reject(e);
+        else resolve();
+      });
     });
   const run = async (): Promise<void> => {
     const manifestJson: unknown[] = [];
@@ -121,7 +122,9 @@ export function saveImages(ctx: ImageContext, selected: readonly Selected[]): Re
       await entry('repositories', Buffer.from(JSON.stringify(repositories)));
     pack.finalize();
   };
-  run().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
+  run().catch((e: unknown) => {
+    pack.destroy(e instanceof Error ? e : new Error(String(e)));
+  });
   for (const s of selected)
     for (const t of s.tags) ctx.events.publish('image', 'save', familiar(parseReference(t)), {});
   return Readable.from(pack as AsyncIterable<Buffer>);

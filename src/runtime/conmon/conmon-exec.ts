@@ -83,8 +83,9 @@ export async function conmonTtyExec(
     pid: first.data,
     session,
     resize: (h, w) => writeCtl(join(dir, 'ctl'), `1 ${h} ${w}`),
-    kill: async (signal) => {
+    kill: (signal) => {
       process.kill(first.data, signal);
+      return Promise.resolve();
     },
     wait: () => exited,
   };

@@ -148,9 +148,9 @@ async function* follow(
 ): AsyncIterable<LogLine> {
   let offset = from;
   let inode = (await stat(path).catch(() => undefined))?.ino;
-  let finished = false;
+  const state = { finished: false };
   void o.done?.then(() => {
-    finished = true;
+    state.finished = true;
     wake();
   });
   let notify: (() => void) | undefined;
@@ -176,7 +176,7 @@ async function* follow(
       offset = r.offset;
       for (const l of r.lines) if (want(l)) yield l;
       if (o.signal.aborted) return;
-      if (finished) {
+      if (state.finished) {
         const last = await readRecords(path, offset, (l) => l, asm, o.signal);
         for (const l of last.lines) if (want(l)) yield l;
         const tail = asm.flush();

@@ -89,6 +89,7 @@ describe('save/load, import, auth, interrupted pulls', () => {
   it('kill -9 of skiffd in the middle of a pull, then a clean pull', async () => {
     const big = await buildImage({
       layers: [
+        busyboxRootfs(),
         [{ path: 'big', type: 'file', content: randomBytes(48 * 1024 * 1024) }],
         [{ path: 'big2', type: 'file', content: randomBytes(48 * 1024 * 1024) }],
       ],

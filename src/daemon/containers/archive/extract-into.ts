@@ -96,7 +96,9 @@ export async function extractInto(dir: string, input: Readable, o: ExtractOption
         entry.resume();
         continue;
       }
-      default:
+      case 'fifo':
+      case 'character-device':
+      case 'block-device':
         // Devices and fifos: not something `docker cp` should create; skip them.
         entry.resume();
         continue;

@@ -58,8 +58,12 @@ export function packPath(hostPath: string, o: PackOptions): Readable {
       });
   };
   add(hostPath, o.name).then(
-    () => pack.finalize(),
-    (e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))),
+    () => {
+      pack.finalize();
+    },
+    (e: unknown) => {
+      pack.destroy(e instanceof Error ? e : new Error(String(e)));
+    },
   );
   // tar-stream's pack is a streamx stream: hand out a Node Readable.
   return Readable.from(pack as AsyncIterable<Buffer>);

@@ -64,9 +64,10 @@ describe('reading and rotating logs', () => {
     await writeFile(path, 'x'.repeat(100));
     let reopened = 0;
     assert.equal(
-      await rotateIfNeeded(path, { maxSize: 50, maxFiles: 2 }, () =>
-        Promise.resolve(void reopened++),
-      ),
+      await rotateIfNeeded(path, { maxSize: 50, maxFiles: 2 }, () => {
+        reopened++;
+        return Promise.resolve();
+      }),
       true,
     );
     assert.equal(reopened, 1);

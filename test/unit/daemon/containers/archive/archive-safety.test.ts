@@ -27,7 +27,10 @@ async function tarOf(
   );
   for (const e of entries) {
     await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
+      const cb = (err?: Error | null): void => {
+        if (err) reject(err);
+        else resolve();
+      };
       if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.body ?? '', cb);
       else
         p.entry(
