@@ -44,7 +44,10 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
       checkBinary(sys, `net-${netBin}`, netBin, netBin, `network driver ${settings.net}`),
     );
   if (settings.net === 'slirp4netns' || settings.net === 'pasta') checks.push(await tunCheck());
-  const failed = checks.filter((c) => c.status === 'fail');
+  const all = checks.filter((c) => c.status === 'fail');
+  // As real root, every other fix (subuids for root, /run/user/0) would point the wrong way.
+  const rootFailure = all.filter((c) => c.id === 'not-root');
+  const failed = rootFailure.length > 0 ? rootFailure : all;
   if (failed.length > 0) {
     process.stderr.write(
       `skiff daemon: cannot start, a prerequisite is missing:\n${formatChecks(failed)}\n(run "skiff setup check" for the full list)\n`,
