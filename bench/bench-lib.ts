@@ -4,12 +4,14 @@
  * and ratios; they assert nothing (these machines are noisy: compare ratios from one run).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const DOCKER = '/usr/local/bin/docker';
+/** The unprivileged user skiff runs as in benchmarks (created by scripts/ensure-rootless-user.sh). */
+export const USER = process.env['SKIFF_TEST_USER'] ?? 'skiffci';
 
 export interface Engine {
   readonly name: string;
@@ -114,3 +116,47 @@ export function referenceEngines(): Engine[] {
 }
 
 export const skiffCli = join(repoRoot, 'dist', 'cli', 'main.js');
+
+/** Starts `skiff daemon` as the test user with its own runtime dir and data root under /tmp. */
+export async function startSkiff(): Promise<{
+  engine: Engine;
+  stop: () => Promise<void>;
+  daemonPids: () => number[];
+}> {
+  spawnSync('bash', [join(process.cwd(), 'scripts/ensure-rootless-user.sh')], { stdio: 'ignore' });
+  const dir = mkdtempSync('/tmp/skiff-bench-');
+  chmodSync(dir, 0o755);
+  spawnSync('chown', [USER, dir]);
+  const env = userEnv(USER, {
+    HOME: join(dir, 'home'),
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    DOCKER_HOST: `unix://${join(dir, 'run', 'docker.sock')}`,
+  });
+  await runAs(USER, env, ['mkdir', '-p', env['HOME'] ?? '', env['XDG_RUNTIME_DIR'] ?? '']);
+  await runAs(USER, env, ['chmod', '700', env['XDG_RUNTIME_DIR'] ?? '']);
+  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const daemon = spawn(
+    'runuser',
+    ['-u', USER, '--', 'env', '-i', ...envArgs, process.execPath, skiffCli, 'daemon'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  daemon.stderr.on('data', (b: Buffer) => (log += b.toString()));
+  for (let i = 0; i < 300; i++) {
+    if ((await runAs(USER, env, [DOCKER, 'version'])).code === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if ((await runAs(USER, env, [DOCKER, 'version'])).code !== 0)
+    throw new Error(`skiff did not start:\n${log}`);
+  const pidFile = join(env['XDG_RUNTIME_DIR'] ?? '', 'skiff', 'skiffd.pid');
+  return {
+    engine: { name: 'skiff', user: USER, env },
+    daemonPids: () => [Number(readFileSync(pidFile, 'utf8').trim())],
+    stop: async () => {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.on('exit', r));
+      spawnSync('runuser', ['-u', USER, '--', 'rootlesskit', '--net=host', 'rm', '-rf', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -6,8 +6,8 @@
  *
  *   sudo npx tsx bench/containers.ts          (as root: engines run as their own users)
  */
-import { mkdtempSync, chmodSync, writeFileSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, chmodSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   DOCKER,
@@ -18,8 +18,9 @@ import {
   referenceEngines,
   rssKiB,
   runAs,
-  skiffCli,
+  startSkiff,
   userEnv,
+  USER,
   type Engine,
 } from './bench-lib.js';
 
@@ -27,7 +28,6 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
 const MANY = Number(process.env['BENCH_MANY'] ?? 50);
 const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
 const IMAGE = `${REGISTRY}/busybox:latest`;
-const USER = process.env['SKIFF_TEST_USER'] ?? 'skiffci';
 
 interface Result {
   name: string;
@@ -37,49 +37,6 @@ interface Result {
   idleRssMiB?: number;
   busyRssMiB?: number;
   monitorRssMiB?: number;
-}
-
-async function startSkiff(): Promise<{
-  engine: Engine;
-  stop: () => Promise<void>;
-  daemonPids: () => number[];
-}> {
-  spawnSync('bash', [join(process.cwd(), 'scripts/ensure-rootless-user.sh')], { stdio: 'ignore' });
-  const dir = mkdtempSync('/tmp/skiff-bench-');
-  chmodSync(dir, 0o755);
-  spawnSync('chown', [USER, dir]);
-  const env = userEnv(USER, {
-    HOME: join(dir, 'home'),
-    XDG_RUNTIME_DIR: join(dir, 'run'),
-    DOCKER_HOST: `unix://${join(dir, 'run', 'docker.sock')}`,
-  });
-  await runAs(USER, env, ['mkdir', '-p', env['HOME'] ?? '', env['XDG_RUNTIME_DIR'] ?? '']);
-  await runAs(USER, env, ['chmod', '700', env['XDG_RUNTIME_DIR'] ?? '']);
-  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const daemon = spawn(
-    'runuser',
-    ['-u', USER, '--', 'env', '-i', ...envArgs, process.execPath, skiffCli, 'daemon'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  daemon.stderr.on('data', (b: Buffer) => (log += b.toString()));
-  for (let i = 0; i < 300; i++) {
-    if ((await runAs(USER, env, [DOCKER, 'version'])).code === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if ((await runAs(USER, env, [DOCKER, 'version'])).code !== 0)
-    throw new Error(`skiff did not start:\n${log}`);
-  const pidFile = join(env['XDG_RUNTIME_DIR'] ?? '', 'skiff', 'skiffd.pid');
-  return {
-    engine: { name: 'skiff', user: USER, env },
-    daemonPids: () => [Number(readFileSync(pidFile, 'utf8').trim())],
-    stop: async () => {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon.on('exit', r));
-      spawnSync('runuser', ['-u', USER, '--', 'rootlesskit', '--net=host', 'rm', '-rf', dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function measure(

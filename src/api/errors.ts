@@ -35,6 +35,9 @@ export function toHttpError(err: unknown): HttpError {
   };
 }
 
+/** Every error kind, for the check that docs/errors.md lists them all. */
+export const ERROR_KINDS = Object.keys(STATUS) as readonly ErrorKind[];
+
 export function statusOfKind(kind: ErrorKind): number {
   return STATUS[kind];
 }
