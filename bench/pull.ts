@@ -1,12 +1,14 @@
 /**
  * Pull benchmark (issue 3): `docker pull` of a multi-layer image of ≥ 100 MB (the debian
- * minbase image that ../shared/reference-engines/make-test-images.sh pushes) from the local
- * registry, from an empty store each time, download + verify + unpack. Prints seconds and MB/s
+ * minbase image that ../shared/reference-engines/make-test-images.sh pushes, cut into four
+ * layers by bench/split-image.ts) from the local registry, from an empty store each time:
+ * download + verify + unpack. Prints seconds and MB/s
  * (compressed bytes over the wire per second of wall time, and unpacked bytes per second) for
  * skiff and for the reference engines that run on this machine, with ratios, in one run.
  *
  *   sudo npx tsx bench/pull.ts          (as root: engines run as their own users)
  */
+import { ensureSplitImage } from './split-image.js';
 import {
   DOCKER,
   fmt,
@@ -18,11 +20,9 @@ import {
   type Engine,
 } from './bench-lib.js';
 
-const RUNS = Number(process.env['BENCH_PULL_RUNS'] ?? 3);
+const RUNS = Number(process.env['BENCH_PULL_RUNS'] ?? 5);
 const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const REPO = process.env['BENCH_PULL_REPO'] ?? 'debian';
-const TAG = process.env['BENCH_PULL_TAG'] ?? 'bookworm';
-const IMAGE = `${REGISTRY}/${REPO}:${TAG}`;
+let IMAGE = '';
 
 interface ManifestLayer {
   readonly size: number;
@@ -31,11 +31,12 @@ interface ManifestLayer {
 
 /** The compressed size and layer count of the image, straight from the registry. */
 async function imageFacts(): Promise<{ compressed: number; layers: number }> {
+  const [, repo = '', tag = 'latest'] = /^[^/]+\/(.+?)(?::([^:/]+))?$/.exec(IMAGE) ?? [];
   const accept = [
     'application/vnd.docker.distribution.manifest.v2+json',
     'application/vnd.oci.image.manifest.v1+json',
   ].join(', ');
-  const res = await fetch(`http://${REGISTRY}/v2/${REPO}/manifests/${TAG}`, {
+  const res = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${tag}`, {
     headers: { Accept: accept },
   });
   if (!res.ok)
@@ -46,74 +47,81 @@ async function imageFacts(): Promise<{ compressed: number; layers: number }> {
   return { compressed: layers.reduce((n, l) => n + l.size, 0), layers: layers.length };
 }
 
-interface PullResult {
-  readonly name: string;
-  readonly medianS: number;
-  readonly minS: number;
-  readonly unpackedBytes: number;
-}
-
 async function removeImage(e: Engine): Promise<void> {
   await runAs(e.user, e.env, [DOCKER, 'rmi', '-f', IMAGE]);
   // Nothing of the image may stay behind (shared layers, cached blobs) or the next pull is not cold.
   await runAs(e.user, e.env, [DOCKER, 'image', 'prune', '-af']);
 }
 
-async function measure(e: Engine): Promise<PullResult> {
-  const seconds: number[] = [];
-  let unpackedBytes = 0;
-  for (let i = 0; i < RUNS; i++) {
-    await removeImage(e);
-    const r = await runAs(e.user, e.env, [DOCKER, 'pull', '-q', IMAGE]);
-    if (r.code !== 0) throw new Error(`${e.name}: pull failed: ${r.stderr}`);
-    seconds.push(r.ms / 1000);
-    const size = await runAs(e.user, e.env, [DOCKER, 'image', 'inspect', '-f', '{{.Size}}', IMAGE]);
-    unpackedBytes = Number(size.stdout.trim());
-  }
+/** One cold pull: nothing of the image in the store before. */
+async function pullOnce(e: Engine): Promise<{ seconds: number; unpackedBytes: number }> {
   await removeImage(e);
-  return { name: e.name, medianS: median(seconds), minS: Math.min(...seconds), unpackedBytes };
+  const r = await runAs(e.user, e.env, [DOCKER, 'pull', '-q', IMAGE]);
+  if (r.code !== 0) throw new Error(`pull failed: ${r.stderr.trim()}`);
+  const size = await runAs(e.user, e.env, [DOCKER, 'image', 'inspect', '-f', '{{.Size}}', IMAGE]);
+  return { seconds: r.ms / 1000, unpackedBytes: Number(size.stdout.trim()) };
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('run as root: engines run as their own unprivileged users');
+  IMAGE =
+    process.env['BENCH_PULL_IMAGE'] ?? (await ensureSplitImage(REGISTRY, 'debian', 'bookworm'));
   const facts = await imageFacts();
-  const results: PullResult[] = [];
   const skiff = await startSkiff();
   try {
-    results.push(await measure(skiff.engine));
+    const engines = [skiff.engine, ...referenceEngines()];
+    const seconds = new Map<string, number[]>(engines.map((e) => [e.name, []]));
+    const unpacked = new Map<string, number>();
+    // Round-robin, so that the disk's good and bad moments fall on every engine alike.
+    for (let i = 0; i < RUNS; i++) {
+      for (const e of engines) {
+        if (!seconds.has(e.name)) continue;
+        try {
+          const r = await pullOnce(e);
+          seconds.get(e.name)?.push(r.seconds);
+          unpacked.set(e.name, r.unpackedBytes);
+        } catch (err) {
+          console.log(`# ${e.name}: skipped (${err instanceof Error ? err.message : String(err)})`);
+          seconds.delete(e.name);
+        }
+      }
+    }
+    for (const e of engines) if (seconds.has(e.name)) await removeImage(e);
+    report(facts, seconds, unpacked);
   } finally {
     await skiff.stop();
   }
-  for (const e of referenceEngines()) {
-    try {
-      results.push(await measure(e));
-    } catch (err) {
-      console.log(`# ${e.name}: skipped (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
+}
+
+function report(
+  facts: { compressed: number; layers: number },
+  seconds: ReadonlyMap<string, readonly number[]>,
+  unpacked: ReadonlyMap<string, number>,
+): void {
   const mb = (n: number): number => n / 1e6;
   console.log(
-    `# docker pull ${IMAGE}: ${facts.layers} layers, ${fmt(mb(facts.compressed))} MB compressed; cold store, median of ${RUNS}`,
+    `# docker pull ${IMAGE}: ${facts.layers} layers, ${fmt(mb(facts.compressed))} MB compressed; cold store, median of ${RUNS}, engines interleaved`,
   );
   console.log('engine            median s   min s   MB/s wire   MB/s unpacked   skiff time ratio');
-  const skiffR = results.find((r) => r.name === 'skiff');
-  for (const r of results) {
+  const skiffMedian = median(seconds.get('skiff') ?? []);
+  for (const [name, xs] of seconds) {
+    const m = median(xs);
     console.log(
       [
-        r.name.padEnd(16),
-        fmt(r.medianS, 2).padStart(9),
-        fmt(r.minS, 2).padStart(7),
-        fmt(mb(facts.compressed) / r.medianS).padStart(11),
-        fmt(mb(r.unpackedBytes) / r.medianS).padStart(15),
-        ratio(skiffR?.medianS ?? 0, r.medianS).padStart(18),
+        name.padEnd(16),
+        fmt(m, 2).padStart(9),
+        fmt(Math.min(...xs), 2).padStart(7),
+        fmt(mb(facts.compressed) / m).padStart(11),
+        fmt(mb(unpacked.get(name) ?? 0) / m).padStart(15),
+        ratio(skiffMedian, m).padStart(18),
       ].join(' '),
     );
   }
-  const docker = results.find((r) => r.name === 'rootless-docker');
-  if (skiffR && docker)
+  const docker = seconds.get('rootless-docker');
+  if (docker)
     console.log(
-      `# skiff / rootless docker pull time: ${ratio(skiffR.medianS, docker.medianS)} (aim: < 1x)`,
+      `# skiff / rootless docker pull time: ${ratio(skiffMedian, median(docker))} (aim: < 1x)`,
     );
 }
 

@@ -5,6 +5,10 @@
  *   "W" path        create an overlay whiteout (character device 0:0) at path
  *   "X" path name hexvalue   lsetxattr(path, name, value)  (e.g. user.overlay.opaque=y, security.capability)
  *   "N" path mode major minor   mknod (block/char device or fifo); EPERM is reported, not fatal
+ *   "M" path uid gid mode sec nsec   lchown, then chmod (mode "-" for a symlink: none), then
+ *                                    utimensat of atime and mtime, never following a symlink;
+ *                                    a path that does not exist (a device node mknod could not
+ *                                    make) is skipped; a failed utimensat is not reported
  *
  * Each failure prints "path: message" on stderr and continues; the exit status is 0 when every
  * record succeeded, 1 otherwise. Paths are used as given: the caller has already checked that
@@ -12,6 +16,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +93,30 @@ int main(void) {
         fprintf(stderr, "%s: mknod: %s\n", path, strerror(errno));
         failed = 1;
       }
+    } else if (strcmp(op, "M") == 0) {
+      char *uid = next_field(&cur, end);
+      char *gid = next_field(&cur, end);
+      char *mode = next_field(&cur, end);
+      char *sec = next_field(&cur, end);
+      char *nsec = next_field(&cur, end);
+      if (!uid || !gid || !mode || !sec || !nsec) return 2;
+      if (lchown(path, (uid_t)strtoul(uid, NULL, 10), (gid_t)strtoul(gid, NULL, 10)) < 0) {
+        if (errno == ENOENT) continue;
+        fprintf(stderr, "%s: lchown %s:%s: %s\n", path, uid, gid, strerror(errno));
+        failed = 1;
+        continue;
+      }
+      struct stat st;
+      /* chmod follows symlinks: never let it (the caller never asks, this makes sure). */
+      if (strcmp(mode, "-") != 0 && lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) &&
+          chmod(path, (mode_t)strtoul(mode, NULL, 8)) < 0) {
+        fprintf(stderr, "%s: chmod: %s\n", path, strerror(errno));
+        failed = 1;
+      }
+      struct timespec ts[2];
+      ts[0].tv_sec = ts[1].tv_sec = (time_t)strtoll(sec, NULL, 10);
+      ts[0].tv_nsec = ts[1].tv_nsec = strtol(nsec, NULL, 10);
+      (void)utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
     } else {
       fprintf(stderr, "unknown op %s\n", op);
       return 2;

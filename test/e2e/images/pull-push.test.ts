@@ -3,7 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import tar from 'tar-stream';
-import { access } from 'node:fs/promises';
+import { access, chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { TestDaemon } from '../../helpers/daemon.js';
 import { startDaemon } from '../../helpers/daemon.js';
 import { docker, dockerOk } from '../../helpers/docker-cli.js';
@@ -18,7 +19,13 @@ import {
 } from '../../helpers/image-builder.js';
 
 async function rawTar(
-  entries: { name: string; type?: 'file' | 'symlink' | 'link'; body?: string; linkname?: string }[],
+  entries: {
+    name: string;
+    type?: 'file' | 'symlink' | 'link' | 'directory';
+    body?: string;
+    linkname?: string;
+    mode?: number;
+  }[],
 ): Promise<Buffer> {
   const p = tar.pack();
   const chunks: Buffer[] = [];
@@ -34,7 +41,10 @@ async function rawTar(
         if (err) reject(err);
         else resolve();
       };
-      if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.body ?? 'x', cb);
+      if ((e.type ?? 'file') === 'file')
+        p.entry({ name: e.name, mode: e.mode ?? 0o644 }, e.body ?? 'x', cb);
+      else if (e.type === 'directory')
+        p.entry({ name: e.name, type: 'directory', mode: e.mode ?? 0o755 }, cb);
       else p.entry({ name: e.name, type: e.type, linkname: e.linkname ?? '' }, cb);
     });
   }
@@ -178,6 +188,40 @@ describe('images with the docker CLI', () => {
       assert.match(r.stderr + r.stdout, /refusing layer entry/);
     }
     for (const n of [1, 2, 3]) await assert.rejects(access(`/tmp/skiff-escape-${n}`));
+  });
+
+  it('a path replaced by a symlink later in the layer gets none of what was meant for the old path', async () => {
+    // The victim is the test user's own file: the only kind a rootless escape could touch.
+    const victim = join(d.dir, 'victim');
+    await writeFile(victim, 'mine');
+    await chmod(victim, 0o600);
+    const layer = await rawTar([
+      // A hardlink through a symlink would put the victim's inode into the image.
+      { name: 'd', type: 'directory' },
+      // Metadata and a whiteout queued for d/..., then d becomes a symlink to the victim's dir.
+      { name: 'd/victim', mode: 0o4777 },
+      { name: 'd/.wh.skiff-escape-4' },
+      { name: 'd', type: 'symlink', linkname: d.dir },
+    ]);
+    await pushImage(
+      { addr: reg },
+      'hostile-replace',
+      'latest',
+      await buildImage({ layers: [layer] }),
+    );
+    await docker(d, ['pull', `${reg}/hostile-replace`]);
+    assert.equal((await stat(victim)).mode & 0o7777, 0o600);
+    assert.equal(await readFile(victim, 'utf8'), 'mine');
+    await assert.rejects(access(join(d.dir, 'skiff-escape-4')));
+    const link = await rawTar([
+      { name: 'evil', type: 'symlink', linkname: d.dir },
+      { name: 'grab', type: 'link', linkname: 'evil/victim' },
+    ]);
+    await pushImage({ addr: reg }, 'hostile-link', 'latest', await buildImage({ layers: [link] }));
+    const r = await docker(d, ['pull', `${reg}/hostile-link`]);
+    assert.notEqual(r.code, 0, 'a hardlink through a symlink was accepted');
+    assert.match(r.stderr, /hardlink target "evil\/victim" not found in the layer or below/);
+    assert.equal((await stat(victim)).nlink, 1);
   });
 
   it("rmi of an image a container uses is a 409 with Docker's message; prune removes dangling images", async () => {
