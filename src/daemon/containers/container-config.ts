@@ -114,6 +114,23 @@ export interface Resources {
   readonly devices: readonly DeviceMapping[];
 }
 
+/** Resources with nothing set: what `docker run` without limit flags asks for. */
+export const NO_RESOURCE_LIMITS: Resources = {
+  memory: 0,
+  memorySwap: 0,
+  memoryReservation: 0,
+  nanoCpus: 0,
+  cpuShares: 0,
+  cpuPeriod: 0,
+  cpuQuota: 0,
+  cpusetCpus: '',
+  cpusetMems: '',
+  pidsLimit: 0,
+  blkioWeight: 0,
+  oomKillDisable: false,
+  devices: [],
+};
+
 export interface PortBinding {
   readonly hostIp: string;
   readonly hostPort: string;

@@ -102,16 +102,23 @@ export class ContainerRunner {
       );
     const id = rec.id;
     const bundle = this.bundle(id);
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string): void => {
+      phases[name] = Math.round(performance.now() - t0);
+    };
     await mkdir(this.rootfs(id), { recursive: true, mode: 0o700 });
     // The OCI runtime refuses a rootfs path with a symlink in it (rootlesskit's copied-up /run has some).
     const rootfs = await realpath(this.rootfs(id));
     await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
     await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(id), rootfs);
+    mark('mounted');
     let task: Task;
     try {
       const input = await this.specInput(rec, rootfs);
       const { spec } = this.ctx.spec.build(input);
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      mark('spec');
       task = await runtime.create({ id, name: rec.name, bundle, io: this.taskIO(rec) });
     } catch (e) {
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
@@ -132,7 +139,9 @@ export class ContainerRunner {
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
       throw e;
     }
+    mark('created');
     await this.attachHub.connectAll(id, task);
+    mark('attached');
     try {
       await task.start();
     } catch (e) {
@@ -166,6 +175,9 @@ export class ContainerRunner {
       state,
       restartCount: isRestart ? rec.restartCount + 1 : rec.restartCount,
     });
+    mark('started');
+    // Where a start's time goes (ms since it began), for `--debug` and the run-latency benchmark.
+    this.ctx.log.debug({ id, phases }, 'container started');
     this.ctx.events.publish('container', 'start', id, { image: rec.config.image, name: rec.name });
     this.hooks.onStarted(started, task);
     this.monitor(id, task);
@@ -198,12 +210,15 @@ export class ContainerRunner {
     await this.ctx.locks.with(`container:${id}`, async () => {
       if (this.tasks.get(id) === task) this.tasks.delete(id);
       this.hooks.onStopped(id);
-      await task.delete(true).catch((e: unknown) => {
-        this.ctx.log.warn({ id, err: messageOf(e) }, 'runtime delete failed');
-      });
-      await this.ctx.mounter.unmount(this.rootfs(id)).catch((e: unknown) => {
-        this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed');
-      });
+      // Independent: the runtime's state and the rootfs mount go at the same time.
+      await Promise.all([
+        task.delete(true).catch((e: unknown) => {
+          this.ctx.log.warn({ id, err: messageOf(e) }, 'runtime delete failed');
+        }),
+        this.ctx.mounter.unmount(this.rootfs(id)).catch((e: unknown) => {
+          this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed');
+        }),
+      ]);
       const rec = this.ctx.store.get(id);
       if (!rec) return;
       if (this.ctx.ports && rec.state.ports) await unpublishPorts(this.ctx.ports, rec.state.ports);

@@ -3,34 +3,14 @@
  * Config (fields left unset so that image defaults can fill them: see merge-image-config.ts),
  * the full HostConfig, the networks to join, and the requested name.
  */
-import type { ContainerConfig, HealthcheckConfig, HostConfig } from './container-config.js';
+import type { ContainerConfig, HostConfig } from './container-config.js';
 
-export interface ContainerConfigInput {
-  readonly hostname: string;
-  readonly domainname: string;
-  readonly user: string;
-  readonly attachStdin: boolean;
-  readonly attachStdout: boolean;
-  readonly attachStderr: boolean;
-  readonly tty: boolean;
-  readonly openStdin: boolean;
-  readonly stdinOnce: boolean;
-  readonly env: readonly string[];
+/** ContainerConfig as the user sent it: cmd and entrypoint may be left to the image. */
+export interface ContainerConfigInput extends Omit<ContainerConfig, 'cmd' | 'entrypoint'> {
   /** undefined: take the image's (when the entrypoint is not overridden). */
   readonly cmd?: readonly string[];
   /** undefined: the image's; [""] clears it (`--entrypoint ""`), as Docker. */
   readonly entrypoint?: readonly string[];
-  readonly image: string;
-  readonly workingDir: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly stopSignal?: string;
-  readonly stopTimeout?: number;
-  readonly exposedPorts: readonly string[];
-  readonly volumes: readonly string[];
-  readonly healthcheck?: HealthcheckConfig;
-  readonly networkDisabled: boolean;
-  readonly macAddress?: string;
-  readonly shell?: readonly string[];
 }
 
 export interface EndpointRequest {

@@ -1,7 +1,12 @@
 /** `docker container prune` and `docker update`. */
 import { InvalidArgumentError } from '../../errors.js';
 import type { ContainerContext } from './container-context.js';
-import type { HostConfig, Resources, RestartPolicy } from './container-config.js';
+import {
+  NO_RESOURCE_LIMITS,
+  type HostConfig,
+  type Resources,
+  type RestartPolicy,
+} from './container-config.js';
 import type { ContainerControl } from './container-control.js';
 
 export async function pruneContainers(
@@ -66,25 +71,7 @@ export async function updateContainer(
   return u.resources
     ? ctx.spec.resourceWarnings({
         ...hostConfig,
-        resources: { ...emptyResources(), ...u.resources },
+        resources: { ...NO_RESOURCE_LIMITS, ...u.resources },
       })
     : [];
-}
-
-function emptyResources(): Resources {
-  return {
-    memory: 0,
-    memorySwap: 0,
-    memoryReservation: 0,
-    nanoCpus: 0,
-    cpuShares: 0,
-    cpuPeriod: 0,
-    cpuQuota: 0,
-    cpusetCpus: '',
-    cpusetMems: '',
-    pidsLimit: 0,
-    blkioWeight: 0,
-    oomKillDisable: false,
-    devices: [],
-  };
 }

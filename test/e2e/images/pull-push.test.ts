@@ -2,7 +2,7 @@
 // hostile layers, with the real docker CLI against Debian's docker-registry.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import tar from 'tar-stream';
+import { rawTar } from '../../helpers/raw-tar.js';
 import { access, chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestDaemon } from '../../helpers/daemon.js';
@@ -17,41 +17,6 @@ import {
   pushIndex,
   type FileEntry,
 } from '../../helpers/image-builder.js';
-
-async function rawTar(
-  entries: {
-    name: string;
-    type?: 'file' | 'symlink' | 'link' | 'directory';
-    body?: string;
-    linkname?: string;
-    mode?: number;
-  }[],
-): Promise<Buffer> {
-  const p = tar.pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) =>
-    p.on('end', () => {
-      r();
-    }),
-  );
-  for (const e of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null): void => {
-        if (err) reject(err);
-        else resolve();
-      };
-      if ((e.type ?? 'file') === 'file')
-        p.entry({ name: e.name, mode: e.mode ?? 0o644 }, e.body ?? 'x', cb);
-      else if (e.type === 'directory')
-        p.entry({ name: e.name, type: 'directory', mode: e.mode ?? 0o755 }, cb);
-      else p.entry({ name: e.name, type: e.type, linkname: e.linkname ?? '' }, cb);
-    });
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 const marker = (text: string): FileEntry[] => [
   { path: 'marker', type: 'file', content: `${text}\n` },

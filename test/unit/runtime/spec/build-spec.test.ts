@@ -11,27 +11,14 @@ import {
 import { toRootless, resourceWarnings } from '../../../../src/rootless/spec.js';
 import type { SpecInput } from '../../../../src/runtime/spec/spec-input.js';
 import type { HostProfile } from '../../../../src/host.js';
-import type {
-  ContainerConfig,
-  HostConfig,
-  Resources,
+import {
+  NO_RESOURCE_LIMITS,
+  type ContainerConfig,
+  type HostConfig,
+  type Resources,
 } from '../../../../src/daemon/containers/container-config.js';
 
-const resources: Resources = {
-  memory: 0,
-  memorySwap: 0,
-  memoryReservation: 0,
-  nanoCpus: 0,
-  cpuShares: 0,
-  cpuPeriod: 0,
-  cpuQuota: 0,
-  cpusetCpus: '',
-  cpusetMems: '',
-  pidsLimit: 0,
-  blkioWeight: 0,
-  oomKillDisable: false,
-  devices: [],
-};
+const resources: Resources = NO_RESOURCE_LIMITS;
 const hostConfig: HostConfig = {
   mounts: [],
   readonlyRootfs: false,

@@ -4,50 +4,10 @@ import { mkdtemp, mkdir, readFile, rm, symlink, writeFile, access } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import { rawTar } from '../../../../helpers/raw-tar.js';
 import { resolveInRoot } from '../../../../../src/daemon/containers/archive/resolve-in-root.js';
 import { extractInto } from '../../../../../src/daemon/containers/archive/extract-into.js';
 import { packPath } from '../../../../../src/daemon/containers/archive/pack-path.js';
-
-async function tarOf(
-  entries: {
-    name: string;
-    type?: 'file' | 'symlink' | 'directory';
-    body?: string;
-    linkname?: string;
-  }[],
-): Promise<Buffer> {
-  const p = tar.pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) =>
-    p.on('end', () => {
-      r();
-    }),
-  );
-  for (const e of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null): void => {
-        if (err) reject(err);
-        else resolve();
-      };
-      if ((e.type ?? 'file') === 'file') p.entry({ name: e.name, mode: 0o644 }, e.body ?? '', cb);
-      else
-        p.entry(
-          {
-            name: e.name,
-            type: e.type,
-            mode: 0o755,
-            ...(e.linkname ? { linkname: e.linkname } : {}),
-          },
-          cb,
-        );
-    });
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 describe('paths inside a container root', () => {
   let root: string;
@@ -73,7 +33,7 @@ describe('paths inside a container root', () => {
     const dest = join(root, 'dest');
     await mkdir(dest);
     await assert.rejects(
-      extractInto(dest, Readable.from(await tarOf([{ name: '../escape', body: 'x' }])), {
+      extractInto(dest, Readable.from(await rawTar([{ name: '../escape', body: 'x' }])), {
         noOverwriteDirNonDir: false,
       }),
       /leaves the destination/,
@@ -82,7 +42,7 @@ describe('paths inside a container root', () => {
       extractInto(
         dest,
         Readable.from(
-          await tarOf([
+          await rawTar([
             { name: 'l', type: 'symlink', linkname: '/tmp' },
             { name: 'l/owned', body: 'x' },
           ]),
@@ -100,7 +60,7 @@ describe('paths inside a container root', () => {
     await extractInto(
       dest,
       Readable.from(
-        await tarOf([
+        await rawTar([
           { name: 'd', type: 'directory' },
           { name: 'd/f', body: 'hello' },
         ]),
