@@ -273,7 +273,18 @@ async function hardlink(
       return;
     }
   }
-  throw new InvalidArgumentError(`hardlink target "${targetRel}" not found in the layer or below`);
+  throw new MissingLinkTargetError(targetRel);
+}
+
+/**
+ * A hardlink to a file neither in the layer nor below it. Also what a layer applied without its
+ * parent in place meets when it links to a parent's file: the caller then applies it again on
+ * top of the parent.
+ */
+export class MissingLinkTargetError extends InvalidArgumentError {
+  constructor(readonly target: string) {
+    super(`hardlink target "${target}" not found in the layer or below`);
+  }
 }
 
 /** A regular file reached from `base` through real directories only (no symlink on the way). */

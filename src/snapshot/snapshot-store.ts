@@ -106,15 +106,28 @@ export class SnapshotStore {
     return rec;
   }
 
-  async commit(name: string, key: string, labels: Record<string, string>): Promise<void> {
+  async commit(
+    name: string,
+    key: string,
+    labels: Record<string, string>,
+    parent?: string,
+  ): Promise<void> {
     const r = this.require(key);
     if (r.kind !== 'active')
       throw new ConflictError(
         `snapshot ${key} is not active: only active snapshots can be committed`,
       );
     if (this.byKey.has(name)) throw new ConflictError(`snapshot ${name} already exists`);
+    if (parent !== undefined) {
+      if (r.parent !== undefined && r.parent !== parent)
+        throw new ConflictError(`snapshot ${key} already has the parent ${r.parent}`);
+      const p = this.byKey.get(parent);
+      if (p?.kind !== 'committed')
+        throw new ConflictError(`parent snapshot ${parent} is not committed`);
+    }
     const next: SnapshotRecord = {
       ...r,
+      ...(parent !== undefined ? { parent } : {}),
       key: name,
       kind: 'committed',
       labels: { ...r.labels, ...labels },

@@ -40,6 +40,12 @@ export interface Snapshotter {
   /** The driver name `docker info` reports: overlay2, fuse-overlayfs or vfs. */
   readonly driver: string;
   /**
+   * True when a snapshot's directory holds only its own changes (overlay, fuse-overlayfs): a
+   * layer can then be applied into a snapshot prepared without its parent, and given the
+   * parent at commit — layers of one image unpack side by side. False for vfs (full copies).
+   */
+  readonly independentLayers: boolean;
+  /**
    * Creates an active, writable snapshot `key` on top of committed `parent` (none: empty) and
    * returns the mounts that show it. MUST fail with ConflictError if `key` exists and
    * NotFoundError if `parent` is not a committed snapshot.
@@ -49,9 +55,16 @@ export interface Snapshotter {
   view(key: string, parent?: string): Promise<Mount[]>;
   /**
    * Turns active snapshot `key` into committed snapshot `name` (atomically: a crash leaves
-   * either the active or the committed one). `key` no longer exists afterwards.
+   * either the active or the committed one). `key` no longer exists afterwards. `parent`
+   * (only where `independentLayers`; `key` prepared without one) sets the committed
+   * snapshot's parent, which must be committed.
    */
-  commit(name: string, key: string, labels?: Record<string, string>): Promise<void>;
+  commit(
+    name: string,
+    key: string,
+    labels?: Record<string, string>,
+    parent?: string,
+  ): Promise<void>;
   /** The mounts of an existing active snapshot or view. */
   mounts(key: string): Promise<Mount[]>;
   /** Removes a snapshot; MUST refuse (ConflictError) while another snapshot has it as parent. */

@@ -33,7 +33,15 @@ import { decompress } from './decompress.js';
 import { MAX_CONFIG_BYTES, type ImageContext } from './image-context.js';
 import { shortDigest, type ProgressSink } from './progress.js';
 import { Semaphore } from './semaphore.js';
-import { layerSize, unpackLayer } from './unpack-layer.js';
+import {
+  commitLayer,
+  extractLayer,
+  layerSize,
+  type ExtractedLayer,
+  type LayerTarget,
+} from './unpack-layer.js';
+import { MissingLinkTargetError } from '../../snapshot/apply-layer.js';
+import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 
 export interface PullRequest {
@@ -185,18 +193,18 @@ async function unpackAll(
     present[i] ? Promise.resolve() : sem.run(() => download(ctx, client, l, progress, signal)),
   );
   for (const p of downloads) p.catch(() => undefined);
-  const sizes: number[] = [];
-  for (let i = 0; i < layers.length; i++) {
+  const target = (i: number): LayerTarget => {
+    const parent = i > 0 ? chainIds[i - 1] : undefined;
+    return {
+      chainId: chainIds[i] ?? '',
+      diffId: diffIds[i] ?? '',
+      ...(parent ? { parent } : {}),
+      ...(signal ? { signal } : {}),
+    };
+  };
+  const extractFromStore = async (i: number, base: string | undefined): Promise<ExtractedLayer> => {
     const l = layers[i];
-    const chainId = chainIds[i];
-    const diffId = diffIds[i];
-    if (!l || !chainId || !diffId) continue;
-    if (present[i] || (await ctx.snapshots.stat(chainId))?.kind === 'committed') {
-      sizes.push(await layerSize(ctx.snapshots, chainId));
-      continue;
-    }
-    await downloads[i];
-    const compression = layerCompression(l.mediaType) ?? 'gzip';
+    if (!l) throw new InvalidArgumentError(`layer ${i} is missing`);
     const blob = await ctx.content.open(l.digest);
     let read = 0;
     const counter = new Transform({
@@ -211,18 +219,68 @@ async function unpackAll(
       },
     });
     blob.pipe(counter);
-    const parent = i > 0 ? chainIds[i - 1] : undefined;
-    const size = await unpackLayer(ctx.snapshots, decompress(counter, compression, ctx.zstd), {
-      chainId,
-      ...(parent ? { parent } : {}),
-      diffId,
-      ...(signal ? { signal } : {}),
-    });
-    sizes.push(size);
-    progress({ id: shortDigest(l.digest), status: 'Pull complete', progressDetail: {} });
+    const compression = layerCompression(l.mediaType) ?? 'gzip';
+    return extractLayer(ctx.snapshots, decompress(counter, compression, ctx.zstd), target(i), base);
+  };
+  // Where a layer's snapshot holds only its own changes, each layer is extracted as soon as it
+  // is downloaded, side by side with the others (file creation is most of a pull's time and
+  // spreads over the cores); commits still go in chain order.
+  const independent = ctx.snapshots.independentLayers;
+  const extractSem = new Semaphore(EXTRACT_CONCURRENCY);
+  const early = layers.map((_l, i) => {
+    if (!independent || present[i]) return undefined;
+    const p = (downloads[i] ?? Promise.resolve()).then(() =>
+      extractSem.run(() => extractFromStore(i, undefined)),
+    );
+    p.catch(() => undefined);
+    return p;
+  });
+  const sizes: number[] = [];
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i];
+      const chainId = chainIds[i];
+      if (!l || !chainId) continue;
+      const pre = early[i];
+      if (present[i] || (!pre && (await ctx.snapshots.stat(chainId))?.kind === 'committed')) {
+        sizes.push(await layerSize(ctx.snapshots, chainId));
+        continue;
+      }
+      let layer: ExtractedLayer;
+      let reparent = false;
+      if (pre) {
+        try {
+          layer = await pre;
+          reparent = true;
+        } catch (e) {
+          // It links to a file of a lower layer: apply it again with the parent in place.
+          if (!(e instanceof MissingLinkTargetError)) throw e;
+          layer = await extractFromStore(i, target(i).parent);
+        }
+      } else {
+        await downloads[i];
+        layer = await extractFromStore(i, target(i).parent);
+      }
+      await commitLayer(ctx.snapshots, layer, target(i), reparent);
+      sizes.push(layer.size);
+      progress({ id: shortDigest(l.digest), status: 'Pull complete', progressDetail: {} });
+    }
+  } catch (e) {
+    // Layers extracted ahead must not stay behind as active snapshots.
+    await Promise.all(
+      early.map(async (p) => {
+        const done = await p?.catch(() => undefined);
+        if (done && (await ctx.snapshots.stat(done.key)))
+          await ctx.snapshots.remove(done.key).catch(() => undefined);
+      }),
+    );
+    throw e;
   }
   return sizes;
 }
+
+/** Layers extracted at the same time, at most (the tar parsing shares skiffd's one thread). */
+const EXTRACT_CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()));
 
 async function download(
   ctx: ImageContext,

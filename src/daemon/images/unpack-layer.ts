@@ -11,28 +11,77 @@ import { LAYER_SIZE_LABEL } from './image-context.js';
 
 export const EXTRACT_PREFIX = 'extract-';
 
+export interface LayerTarget {
+  readonly chainId: string;
+  readonly parent?: string;
+  readonly diffId: string;
+  readonly signal?: AbortSignal;
+}
+
 export async function unpackLayer(
   snapshots: SnapshotDriver,
   tar: Readable,
-  o: { chainId: string; parent?: string; diffId: string; signal?: AbortSignal },
+  o: LayerTarget,
 ): Promise<number> {
+  const extracted = await extractLayer(snapshots, tar, o, o.parent);
+  await commitLayer(snapshots, extracted, o, false);
+  return extracted.size;
+}
+
+export interface ExtractedLayer {
+  readonly key: string;
+  readonly size: number;
+}
+
+/**
+ * Applies the tar into a new `extract-*` snapshot on `base` (the layer's parent, or nothing
+ * where the driver has independent layers) and checks its DiffID. On failure the snapshot is gone.
+ */
+export async function extractLayer(
+  snapshots: SnapshotDriver,
+  tar: Readable,
+  o: LayerTarget,
+  base: string | undefined,
+): Promise<ExtractedLayer> {
   const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-${o.chainId}`;
-  await snapshots.prepare(key, o.parent);
+  await snapshots.prepare(key, base);
   try {
     const r = await snapshots.apply(key, tar, o.signal);
     if (r.diffId !== o.diffId)
       throw new InvalidArgumentError(
         `layer content does not match the image config: DiffID ${r.diffId}, expected ${o.diffId}`,
       );
-    if (await snapshots.stat(o.chainId)) {
-      // Another pull committed the same layer meanwhile.
-      await snapshots.remove(key);
-      return r.size;
-    }
-    await snapshots.commit(o.chainId, key, { [LAYER_SIZE_LABEL]: String(r.size) });
-    return r.size;
+    return { key, size: r.size };
   } catch (e) {
     await snapshots.remove(key).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Commits an extracted layer under its chain id — with its parent given now when it was
+ * extracted without one (`reparent`). Another pull may have committed the same layer meanwhile:
+ * then this copy goes.
+ */
+export async function commitLayer(
+  snapshots: SnapshotDriver,
+  layer: ExtractedLayer,
+  o: LayerTarget,
+  reparent: boolean,
+): Promise<void> {
+  try {
+    if (await snapshots.stat(o.chainId)) {
+      await snapshots.remove(layer.key);
+      return;
+    }
+    await snapshots.commit(
+      o.chainId,
+      layer.key,
+      { [LAYER_SIZE_LABEL]: String(layer.size) },
+      reparent ? o.parent : undefined,
+    );
+  } catch (e) {
+    await snapshots.remove(layer.key).catch(() => undefined);
     throw e;
   }
 }

@@ -64,8 +64,15 @@ export class OverlayDriver implements SnapshotDriver {
     return this.mountsOf(rec);
   }
 
-  async commit(name: string, key: string, labels: Record<string, string> = {}): Promise<void> {
-    await this.store.commit(name, key, labels);
+  readonly independentLayers = true;
+
+  async commit(
+    name: string,
+    key: string,
+    labels: Record<string, string> = {},
+    parent?: string,
+  ): Promise<void> {
+    await this.store.commit(name, key, labels, parent);
   }
 
   mounts(key: string): Promise<Mount[]> {

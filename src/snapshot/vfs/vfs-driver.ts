@@ -54,6 +54,9 @@ export class VfsDriver implements SnapshotDriver {
     return this.mountsOf(rec);
   }
 
+  /** Each snapshot is a full copy of its parent: layers apply one after the other. */
+  readonly independentLayers = false;
+
   commit(name: string, key: string, labels: Record<string, string> = {}): Promise<void> {
     return this.store.commit(name, key, labels);
   }

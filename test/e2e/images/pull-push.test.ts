@@ -220,6 +220,29 @@ describe('images with the docker CLI', () => {
     assert.equal((await dockerOk(d, ['images', '--filter', 'dangling=true', '-q'])).trim(), '');
   });
 
+  it("layers unpack side by side, and one that hardlinks to a lower layer's file still works", async () => {
+    const image = await buildImage({
+      layers: [
+        busyboxRootfs(),
+        await rawTar([{ name: 'data/a', body: 'from the first layer' }]),
+        await rawTar([
+          { name: 'data', type: 'directory' },
+          { name: 'data/b', type: 'link', linkname: 'data/a' },
+          { name: 'data/c', body: 'third' },
+        ]),
+      ],
+      compression: 'none',
+    });
+    await pushImage({ addr: reg }, 'crosslink', 'latest', image);
+    await dockerOk(d, ['pull', `${reg}/crosslink`]);
+    const out = await dockerOk(d, ['run', '--rm', `${reg}/crosslink`, 'cat', '/data/b', '/data/c']);
+    assert.equal(out, 'from the first layerthird');
+    assert.match(
+      await dockerOk(d, ['image', 'inspect', '-f', '{{len .RootFS.Layers}}', `${reg}/crosslink`]),
+      /^3\s*$/,
+    );
+  });
+
   it('the embedded hello-world runs with no registry', async () => {
     const out = await dockerOk(d, ['run', '--rm', 'hello-world']);
     assert.match(out, /Hello from skiff!/);
