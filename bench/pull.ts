@@ -118,6 +118,9 @@ function report(
       ].join(' '),
     );
   }
+  // Every run, in order: the disk of these machines has slow spells; this shows whose they were.
+  for (const [name, xs] of seconds)
+    console.log(`# ${name} runs (s): ${xs.map((x) => fmt(x, 2)).join(' ')}`);
   const docker = seconds.get('rootless-docker');
   if (docker)
     console.log(
