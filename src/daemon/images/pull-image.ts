@@ -5,7 +5,7 @@
  * neither fetched nor unpacked again.
  */
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { chainIds as computeChainIds } from '../../image/chain-id.js';
 import {
@@ -41,7 +41,6 @@ import {
   type LayerTarget,
 } from './unpack-layer.js';
 import { MissingLinkTargetError } from '../../snapshot/apply-layer.js';
-import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 
 export interface PullRequest {
@@ -189,8 +188,15 @@ async function unpackAll(
     });
   }
   const sem = new Semaphore(ctx.maxConcurrentDownloads);
+  // Where a layer's snapshot holds only its own changes, each layer is unpacked while it
+  // downloads, side by side with the others (file creation is most of a pull's time and spreads
+  // over the cores); commits still go in chain order. Elsewhere (vfs) layers download
+  // concurrently and unpack one after the other on their parent.
+  const independent = ctx.snapshots.independentLayers;
   const downloads = layers.map((l, i) =>
-    present[i] ? Promise.resolve() : sem.run(() => download(ctx, client, l, progress, signal)),
+    present[i] || independent
+      ? Promise.resolve()
+      : sem.run(() => download(ctx, client, l, progress, signal)),
   );
   for (const p of downloads) p.catch(() => undefined);
   const target = (i: number): LayerTarget => {
@@ -222,16 +228,34 @@ async function unpackAll(
     const compression = layerCompression(l.mediaType) ?? 'gzip';
     return extractLayer(ctx.snapshots, decompress(counter, compression, ctx.zstd), target(i), base);
   };
-  // Where a layer's snapshot holds only its own changes, each layer is extracted as soon as it
-  // is downloaded, side by side with the others (file creation is most of a pull's time and
-  // spreads over the cores); commits still go in chain order.
-  const independent = ctx.snapshots.independentLayers;
-  const extractSem = new Semaphore(EXTRACT_CONCURRENCY);
-  const early = layers.map((_l, i) => {
+  const streamExtract = (i: number, l: Descriptor): Promise<ExtractedLayer> =>
+    sem.run(async () => {
+      let streamed: Promise<ExtractedLayer> | undefined;
+      try {
+        await download(ctx, client, l, progress, signal, (blob) => {
+          const compression = layerCompression(l.mediaType) ?? 'gzip';
+          streamed = extractLayer(
+            ctx.snapshots,
+            decompress(blob, compression, ctx.zstd),
+            target(i),
+            undefined,
+          );
+          // A layer refused half way must not stall its download: the rest is drained.
+          streamed.catch(() => blob.resume());
+        });
+      } catch (e) {
+        // The blob failed verification: whatever was unpacked from it goes.
+        const half = await streamed?.catch(() => undefined);
+        if (half) await ctx.snapshots.remove(half.key).catch(() => undefined);
+        throw e;
+      }
+      if (!streamed) return extractFromStore(i, undefined);
+      progress({ id: shortDigest(l.digest), status: 'Extracting', progressDetail: {} });
+      return streamed;
+    });
+  const early = layers.map((l, i) => {
     if (!independent || present[i]) return undefined;
-    const p = (downloads[i] ?? Promise.resolve()).then(() =>
-      extractSem.run(() => extractFromStore(i, undefined)),
-    );
+    const p = streamExtract(i, l);
     p.catch(() => undefined);
     return p;
   });
@@ -279,15 +303,14 @@ async function unpackAll(
   return sizes;
 }
 
-/** Layers extracted at the same time, at most (the tar parsing shares skiffd's one thread). */
-const EXTRACT_CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()));
-
 async function download(
   ctx: ImageContext,
   client: RegistryClient,
   l: Descriptor,
   progress: ProgressSink,
   signal?: AbortSignal,
+  /** Receives the blob's bytes as they arrive, to unpack while downloading (not called when the blob is already stored). */
+  onStream?: (blob: Readable) => void,
 ): Promise<void> {
   const id = shortDigest(l.digest);
   if (await ctx.content.stat(l.digest)) {
@@ -307,6 +330,12 @@ async function download(
     },
   });
   try {
+    if (onStream) {
+      const tee = new PassThrough();
+      counter.on('error', (e) => tee.destroy(e));
+      counter.pipe(tee);
+      onStream(tee);
+    }
     await pipeline(body, counter, w.stream, ...(signal ? [{ signal }] : []));
     progress({ id, status: 'Verifying Checksum', progressDetail: {} });
     await w.commit(l.size, l.digest);

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawTar } from '../../helpers/raw-tar.js';
-import { access, chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestDaemon } from '../../helpers/daemon.js';
 import { startDaemon } from '../../helpers/daemon.js';
@@ -15,6 +15,7 @@ import {
   hostArch,
   pushImage,
   pushIndex,
+  sha256,
   type FileEntry,
 } from '../../helpers/image-builder.js';
 
@@ -240,6 +241,41 @@ describe('images with the docker CLI', () => {
     assert.match(
       await dockerOk(d, ['image', 'inspect', '-f', '{{len .RootFS.Layers}}', `${reg}/crosslink`]),
       /^3\s*$/,
+    );
+  });
+
+  it('a layer whose content does not match the config fails the pull and leaves no snapshot behind', async () => {
+    const good = await buildImage({
+      layers: [busyboxRootfs(), marker('second'), marker('third')],
+    });
+    const config = JSON.parse(good.config.toString()) as { rootfs: { diff_ids: string[] } };
+    config.rootfs.diff_ids[1] = sha256('not this layer');
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const manifest = JSON.parse(good.manifest.toString()) as {
+      config: { digest: string; size: number };
+    };
+    manifest.config = { ...manifest.config, digest: sha256(configBytes), size: configBytes.length };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    await pushImage({ addr: reg }, 'baddiff', 'latest', {
+      ...good,
+      config: configBytes,
+      configDigest: sha256(configBytes),
+      manifest: manifestBytes,
+      manifestDigest: sha256(manifestBytes),
+    });
+    const r = await docker(d, ['pull', `${reg}/baddiff`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /layer content does not match the image config/);
+    const snapshots = join(d.dataRoot, 'snapshots');
+    const keys = await Promise.all(
+      (await readdir(snapshots)).map(async (dir) => {
+        const meta = await readFile(join(snapshots, dir, 'meta.json'), 'utf8').catch(() => '{}');
+        return (JSON.parse(meta) as { key?: string }).key ?? '';
+      }),
+    );
+    assert.deepEqual(
+      keys.filter((k) => k.startsWith('extract-')),
+      [],
     );
   });
 
