@@ -5,6 +5,9 @@
  *   "W" path        create an overlay whiteout (character device 0:0) at path
  *   "X" path name hexvalue   lsetxattr(path, name, value)  (e.g. user.overlay.opaque=y, security.capability)
  *   "N" path mode major minor   mknod (block/char device or fifo); EPERM is reported, not fatal
+ *   "T" path                  set ext4's FS_TOPDIR_FL on a directory, so that the allocator
+ *                             spreads its subdirectories over block groups (a filesystem
+ *                             without the flag answers ENOTTY/EOPNOTSUPP: reported)
  *   "M" path uid gid mode sec nsec   lchown, then chmod (mode "-" for a symlink: none), then
  *                                    utimensat of atime and mtime, never following a symlink;
  *                                    a path that does not exist (a device node mknod could not
@@ -17,6 +20,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +98,15 @@ int main(void) {
         fprintf(stderr, "%s: mknod: %s\n", path, strerror(errno));
         failed = 1;
       }
+    } else if (strcmp(op, "T") == 0) {
+      int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      int flags = 0;
+      if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 ||
+          (!(flags & FS_TOPDIR_FL) && (flags |= FS_TOPDIR_FL, ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0))) {
+        fprintf(stderr, "%s: topdir: %s\n", path, strerror(errno));
+        failed = 1;
+      }
+      if (fd >= 0) close(fd);
     } else if (strcmp(op, "M") == 0) {
       char *uid = next_field(&cur, end);
       char *gid = next_field(&cur, end);

@@ -139,7 +139,7 @@ function answers(addr: string, tls: boolean, ca: string | undefined): Promise<bo
 }
 
 /** A CA and a server certificate for 127.0.0.1 (SAN), made with openssl. */
-async function makeCertificates(dir: string): Promise<string> {
+export async function makeCertificates(dir: string): Promise<string> {
   const p = (f: string): string => join(dir, f);
   await execOk('openssl', [
     'req',

@@ -12,6 +12,7 @@ import { directorySize } from '../directory-size.js';
 import { filterDiff, overlayDiff, toChanges, type DiffEntry } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
+import { spreadSnapshotDirectories } from '../spread-layers.js';
 import type {
   ApplyResult,
   Change,
@@ -42,6 +43,7 @@ export class OverlayDriver implements SnapshotDriver {
   static async create(o: OverlayOptions): Promise<OverlayDriver> {
     const store = new SnapshotStore(o.root);
     await store.load();
+    await spreadSnapshotDirectories(o.root, o.fsops, o.log);
     return new OverlayDriver(o, store);
   }
 

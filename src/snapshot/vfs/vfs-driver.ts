@@ -14,6 +14,7 @@ import { directorySize } from '../directory-size.js';
 import { filterDiff, naiveDiff, toChanges } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
+import { spreadSnapshotDirectories } from '../spread-layers.js';
 import type {
   ApplyResult,
   Change,
@@ -35,6 +36,7 @@ export class VfsDriver implements SnapshotDriver {
   static async create(root: string, fsops: string | undefined, log: Logger): Promise<VfsDriver> {
     const store = new SnapshotStore(root);
     await store.load();
+    await spreadSnapshotDirectories(root, fsops, log);
     return new VfsDriver(store, fsops, log);
   }
 

@@ -1,7 +1,8 @@
 // Issue 2: configuration errors, restarts, signals, listeners, setup, doctor, nsenter.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -10,7 +11,7 @@ import { docker, dockerOk } from '../../helpers/docker-cli.js';
 import { eventually } from '../../helpers/container-fixture.js';
 import { exec } from '../../helpers/exec.js';
 import { skiffCli } from '../../helpers/paths.js';
-import { freePort } from '../../helpers/registry.js';
+import { freePort, makeCertificates } from '../../helpers/registry.js';
 
 function raw(
   socket: string,
@@ -146,8 +147,45 @@ describe('skiff daemon refuses what it must', () => {
     await t.cleanup();
   });
 
+  it('a TCP listener with TLS serves the docker CLI; plain HTTP on it gets nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-tls-'));
+    await mkdir(join(dir, 'certs'));
+    await makeCertificates(join(dir, 'certs'));
+    const port = await freePort();
+    const t = await startDaemon({
+      dir,
+      config: {
+        hosts: [`unix://${join(dir, 'run', 'docker.sock')}`, `tcp://127.0.0.1:${port}`],
+        tlscert: join(dir, 'certs', 'server.crt'),
+        tlskey: join(dir, 'certs', 'server.key'),
+      },
+    });
+    try {
+      const { DOCKER_HOST: _unused, ...env } = t.env;
+      const r = await docker({ env }, [
+        '-H',
+        `tcp://127.0.0.1:${port}`,
+        '--tlsverify',
+        '--tlscacert',
+        join(dir, 'certs', 'ca.crt'),
+        'version',
+        '--format',
+        '{{.Server.Os}}',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'linux');
+      const plain = await fetch(`http://127.0.0.1:${port}/_ping`).then(
+        (res) => res.status,
+        () => 'refused',
+      );
+      assert.notEqual(plain, 200);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it('a stale socket file is replaced; a socket another process serves is refused', async () => {
-    const dir = join((await import('node:os')).tmpdir(), `skiff-stale-${process.pid}`);
+    const dir = join(tmpdir(), `skiff-stale-${process.pid}`);
     await mkdir(join(dir, 'run'), { recursive: true, mode: 0o700 });
     const sock = join(dir, 'run', 'docker.sock');
     // A socket file whose server is gone.
