@@ -8,6 +8,7 @@ import { docker, dockerOk } from '../../helpers/docker-cli.js';
 import { daemonWithBusybox, eventually } from '../../helpers/container-fixture.js';
 import { ping } from '../../helpers/daemon.js';
 import { dockerCli } from '../../helpers/paths.js';
+import { rawRequest } from '../../helpers/raw-request.js';
 
 describe('live restore, events, dockerode', () => {
   let d: TestDaemon;
@@ -143,7 +144,7 @@ describe('live restore, events, dockerode', () => {
   it('malformed bodies are 400 with a message', async () => {
     const r = await docker(d, ['run', '--rm', '--restart', 'always', 'busybox', 'true']);
     assert.notEqual(r.code, 0);
-    const res = await fetchRaw(
+    const res = await rawRequest(
       d.socket,
       'POST',
       '/v1.50/containers/create',
@@ -153,26 +154,3 @@ describe('live restore, events, dockerode', () => {
     assert.ok(typeof (JSON.parse(res.body) as { message: unknown }).message === 'string');
   });
 });
-
-async function fetchRaw(
-  socket: string,
-  method: string,
-  path: string,
-  body: string,
-): Promise<{ status: number; body: string }> {
-  const { request } = await import('node:http');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { socketPath: socket, method, path, headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        let b = '';
-        res.on('data', (c: Buffer) => (b += c.toString()));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body: b });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}

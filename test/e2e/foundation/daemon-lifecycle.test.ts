@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { access, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { ping, startDaemon, type TestDaemon } from '../../helpers/daemon.js';
 import { docker, dockerOk } from '../../helpers/docker-cli.js';
@@ -12,33 +11,7 @@ import { eventually } from '../../helpers/container-fixture.js';
 import { exec } from '../../helpers/exec.js';
 import { skiffCli } from '../../helpers/paths.js';
 import { freePort, makeCertificates } from '../../helpers/registry.js';
-
-function raw(
-  socket: string,
-  method: string,
-  path: string,
-  body?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: socket,
-        method,
-        path,
-        headers: body ? { 'Content-Type': 'application/json' } : {},
-      },
-      (res) => {
-        let b = '';
-        res.on('data', (c: Buffer) => (b += c.toString()));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body: b });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { rawRequest } from '../../helpers/raw-request.js';
 
 async function exitOf(d: TestDaemon): Promise<number | null> {
   return new Promise((resolve) => {
@@ -57,19 +30,19 @@ describe('skiff daemon: configuration, restarts, errors', () => {
   });
 
   it('bad requests get Docker-shaped errors', async () => {
-    const old = await raw(d.socket, 'GET', '/v1.12/info');
+    const old = await rawRequest(d.socket, 'GET', '/v1.12/info');
     assert.equal(old.status, 400);
     assert.match(
       (JSON.parse(old.body) as { message: string }).message,
       /client version 1\.12 is too old\. Minimum supported API version is 1\.24/,
     );
-    const missing = await raw(d.socket, 'GET', '/v1.50/no/such/route');
+    const missing = await rawRequest(d.socket, 'GET', '/v1.50/no/such/route');
     assert.equal(missing.status, 404);
     assert.deepEqual(JSON.parse(missing.body), { message: 'page not found' });
-    const malformed = await raw(d.socket, 'POST', '/containers/create', '{"Image":');
+    const malformed = await rawRequest(d.socket, 'POST', '/containers/create', '{"Image":');
     assert.equal(malformed.status, 400);
     assert.match((JSON.parse(malformed.body) as { message: string }).message, /invalid JSON/);
-    const noSuch = await raw(d.socket, 'GET', '/containers/nope/json');
+    const noSuch = await rawRequest(d.socket, 'GET', '/containers/nope/json');
     assert.equal(noSuch.status, 404);
     assert.deepEqual(JSON.parse(noSuch.body), { message: 'No such container: nope' });
     assert.doesNotMatch(malformed.body + noSuch.body, /at .*\.js:\d+/);
