@@ -16,6 +16,7 @@ import { FileContentStore } from '../content/content-store.js';
 import { ImageStore } from '../image/image-store.js';
 import { RegistryHosts } from '../registry/registry-hosts.js';
 import { createSnapshotDriver } from '../snapshot/create-driver.js';
+import { spreadSubdirectories } from '../snapshot/spread-directories.js';
 import { RootfsMounter } from '../snapshot/mount-rootfs.js';
 import { ImageService } from '../daemon/images/image-service.js';
 import type { ImageContext } from '../daemon/images/image-context.js';
@@ -94,6 +95,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     log.child({ component: 'volumes' }),
   );
   await volumes.load();
+  await spreadSubdirectories(join(config.dataRoot, 'volumes'), host.binaries.skiffFsops, log);
 
   const runtime =
     host.runtime && host.binaries.conmon

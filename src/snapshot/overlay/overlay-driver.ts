@@ -5,6 +5,7 @@
  * fuse-overlayfs, which only differs in how it is mounted.
  */
 import { PassThrough, type Readable } from 'node:stream';
+import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import { ConflictError } from '../../errors.js';
 import { applyLayer } from '../apply-layer.js';
@@ -12,7 +13,7 @@ import { directorySize } from '../directory-size.js';
 import { filterDiff, overlayDiff, toChanges, type DiffEntry } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
-import { spreadSnapshotDirectories } from '../spread-layers.js';
+import { spreadSubdirectories } from '../spread-directories.js';
 import type {
   ApplyResult,
   Change,
@@ -43,7 +44,7 @@ export class OverlayDriver implements SnapshotDriver {
   static async create(o: OverlayOptions): Promise<OverlayDriver> {
     const store = new SnapshotStore(o.root);
     await store.load();
-    await spreadSnapshotDirectories(o.root, o.fsops, o.log);
+    await spreadSubdirectories(join(o.root, 'snapshots'), o.fsops, o.log);
     return new OverlayDriver(o, store);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import { ConflictError } from '../../errors.js';
 import { run } from '../../proc/run.js';
@@ -14,7 +15,7 @@ import { directorySize } from '../directory-size.js';
 import { filterDiff, naiveDiff, toChanges } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
-import { spreadSnapshotDirectories } from '../spread-layers.js';
+import { spreadSubdirectories } from '../spread-directories.js';
 import type {
   ApplyResult,
   Change,
@@ -36,7 +37,7 @@ export class VfsDriver implements SnapshotDriver {
   static async create(root: string, fsops: string | undefined, log: Logger): Promise<VfsDriver> {
     const store = new SnapshotStore(root);
     await store.load();
-    await spreadSnapshotDirectories(root, fsops, log);
+    await spreadSubdirectories(join(root, 'snapshots'), fsops, log);
     return new VfsDriver(store, fsops, log);
   }
 

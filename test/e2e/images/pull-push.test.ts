@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawTar } from '../../helpers/raw-tar.js';
+import { exec } from '../../helpers/exec.js';
 import { access, chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestDaemon } from '../../helpers/daemon.js';
@@ -277,6 +278,22 @@ describe('images with the docker CLI', () => {
       keys.filter((k) => k.startsWith('extract-')),
       [],
     );
+  });
+
+  it('on ext4, snapshot and volume directories carry the flag that spreads them over block groups', async (t) => {
+    const fs = (await exec('stat', ['-f', '-c', '%T', d.dataRoot])).stdout.trim();
+    if (!/^ext[234]/.test(fs)) {
+      t.skip(`data root on ${fs}, not ext4`);
+      return;
+    }
+    const driver = (await dockerOk(d, ['info', '--format', '{{.Driver}}'])).trim();
+    for (const dir of [
+      join(d.dataRoot, 'snapshots', driver, 'snapshots'),
+      join(d.dataRoot, 'volumes'),
+    ]) {
+      const attrs = (await exec('lsattr', ['-d', dir])).stdout.split(' ')[0] ?? '';
+      assert.match(attrs, /T/, `${dir}: ${attrs}`);
+    }
   });
 
   it('the embedded hello-world runs with no registry', async () => {
