@@ -37,7 +37,8 @@ export function parseListenAddress(addr: string): ListenAddress {
   if (tcp?.[2] !== undefined)
     return {
       kind: 'tcp',
-      host: (tcp[1] ?? '').replace(/^\[|\]$/g, '') || '0.0.0.0',
+      // No host means localhost, as dockerd: all interfaces must be asked for by name.
+      host: (tcp[1] ?? '').replace(/^\[|\]$/g, '') || '127.0.0.1',
       port: Number(tcp[2]),
     };
   throw new InvalidArgumentError(

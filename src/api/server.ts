@@ -301,9 +301,13 @@ function statusText(status: number): string {
       204: 'No Content',
       304: 'Not Modified',
       400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
       404: 'Not Found',
       409: 'Conflict',
       500: 'Internal Server Error',
+      501: 'Not Implemented',
+      503: 'Service Unavailable',
     }[status] ?? 'Status'
   );
 }

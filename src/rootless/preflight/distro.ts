@@ -15,7 +15,7 @@ export function parseOsRelease(text: string): Distro {
   const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m?.[1] && m[2] !== undefined) fields.set(m[1], m[2].replace(/^"(.*)"$/, '$1'));
+    if (m?.[1] && m[2] !== undefined) fields.set(m[1], m[2].replace(/^"(.*)"$|^'(.*)'$/, '$1$2'));
   }
   const id = (fields.get('ID') ?? '').toLowerCase();
   const like = (fields.get('ID_LIKE') ?? '').toLowerCase().split(/\s+/);

@@ -85,12 +85,12 @@ export async function checkUserNamespaces(sys: SystemFacts): Promise<CheckResult
   const maxTitle = 'user namespaces allowed (user.max_user_namespaces)';
   if (max === undefined)
     results.push(fail('max-user-namespaces', maxTitle, 'kernel without user namespaces'));
-  else if (Number(max) === 0)
+  else if (!/^\d+$/.test(max) || Number(max) === 0)
     results.push(
       fail(
         'max-user-namespaces',
         maxTitle,
-        'user.max_user_namespaces is 0',
+        `user.max_user_namespaces is ${max || 'empty'}`,
         sysctlFix('user.max_user_namespaces', '28633'),
       ),
     );

@@ -18,6 +18,8 @@ export function parseSubidFile(text: string, user: { name: string; uid: number }
     const [owner, start, count] = line.split(':');
     if (owner === undefined || start === undefined || count === undefined) continue;
     if (owner !== user.name && owner !== String(user.uid)) continue;
+    // Digits only: Number('') is 0 and Number('0x10') is 16, neither is what shadow-utils reads.
+    if (!/^\d+$/.test(start) || !/^\d+$/.test(count)) continue;
     const s = Number(start);
     const c = Number(count);
     if (Number.isInteger(s) && Number.isInteger(c) && s >= 0 && c > 0)

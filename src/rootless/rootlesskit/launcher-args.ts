@@ -27,7 +27,13 @@ export function settingsFromEnv(
       `SKIFF_ROOTLESSKIT_NET=${net}: expected one of ${NETS.join(', ')}`,
     );
   const mtuText = env['SKIFF_ROOTLESSKIT_MTU'];
-  const mtu = mtuText ? Number(mtuText) : net === 'slirp4netns' || net === 'pasta' ? 65520 : 1500;
+  const mtu = mtuText
+    ? /^\d+$/.test(mtuText)
+      ? Number(mtuText)
+      : NaN
+    : net === 'slirp4netns' || net === 'pasta'
+      ? 65520
+      : 1500;
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65520)
     throw new InvalidArgumentError(
       `SKIFF_ROOTLESSKIT_MTU=${mtuText ?? ''}: expected an integer between 68 and 65520`,
@@ -37,7 +43,7 @@ export function settingsFromEnv(
     throw new InvalidArgumentError(
       `SKIFF_ROOTLESSKIT_PORT_DRIVER=${portDriver}: expected one of ${PORT_DRIVERS.join(', ')}`,
     );
-  const loop = env['SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK'] ?? 'true';
+  const loop = env['SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK'] || 'true';
   if (loop !== 'true' && loop !== 'false')
     throw new InvalidArgumentError(
       `SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=${loop}: expected true or false`,

@@ -9,7 +9,8 @@ export function defaultPaths(
   env: Readonly<Record<string, string | undefined>>,
   home: string,
 ): ConfigDefaults {
-  const runtimeDir = env['XDG_RUNTIME_DIR'] ?? `/run/user/${process.getuid?.() ?? 0}`;
+  // Empty counts as unset (as for XDG_DATA_HOME below): never a relative path.
+  const runtimeDir = env['XDG_RUNTIME_DIR'] || `/run/user/${process.getuid?.() ?? 0}`;
   const dataHome = env['XDG_DATA_HOME'] || join(home, '.local', 'share');
   const configHome = env['XDG_CONFIG_HOME'] || join(home, '.config');
   return {

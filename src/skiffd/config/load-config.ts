@@ -55,7 +55,9 @@ export function parseDaemonJson(
       `unable to configure the daemon with file ${file}: the file must hold a JSON object`,
     );
   const entries = Object.entries(raw);
-  const unknown = entries.map(([k]) => k).filter((k) => !(k in SCHEMA) && !IGNORED_KEYS.has(k));
+  const unknown = entries
+    .map(([k]) => k)
+    .filter((k) => !Object.hasOwn(SCHEMA, k) && !IGNORED_KEYS.has(k));
   if (unknown.length > 0)
     throw new InvalidArgumentError(
       `unable to configure the daemon with file ${file}: the following directives don't match any configuration option: ${unknown.join(', ')}`,
@@ -63,7 +65,8 @@ export function parseDaemonJson(
   let patch: ConfigPatch = {};
   const ignoredKeys: string[] = [];
   for (const [key, value] of entries) {
-    const parser = SCHEMA[key];
+    // Own keys only: "toString" or "__proto__" must not reach Object.prototype's members.
+    const parser = Object.hasOwn(SCHEMA, key) ? SCHEMA[key] : undefined;
     if (!parser) {
       ignoredKeys.push(key);
       continue;

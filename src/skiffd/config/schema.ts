@@ -143,6 +143,10 @@ function parseUlimits(v: unknown, key: string): Record<string, { soft: number; h
     throw new InvalidArgumentError(`invalid value for "${key}"`);
   const out: Record<string, { soft: number; hard: number }> = {};
   for (const [name, raw] of Object.entries(v)) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new InvalidArgumentError(
+        `invalid value for "${key}.${name}": expected {"Soft": n, "Hard": n}`,
+      );
     const r = raw as Record<string, unknown>;
     out[name] = {
       soft: asInt(r['Soft'], `${key}.${name}.Soft`, -1),
