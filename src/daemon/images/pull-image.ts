@@ -193,12 +193,13 @@ async function unpackAll(
   // over the cores); commits still go in chain order. Elsewhere (vfs) layers download
   // concurrently and unpack one after the other on their parent.
   const independent = ctx.snapshots.independentLayers;
+  // Independent layers download inside streamExtract below.
   const downloads = layers.map((l, i) =>
     present[i] || independent
-      ? Promise.resolve()
+      ? undefined
       : sem.run(() => download(ctx, client, l, progress, signal)),
   );
-  for (const p of downloads) p.catch(() => undefined);
+  for (const p of downloads) p?.catch(() => undefined);
   const target = (i: number): LayerTarget => {
     const parent = i > 0 ? chainIds[i - 1] : undefined;
     return {
@@ -208,6 +209,8 @@ async function unpackAll(
       ...(signal ? { signal } : {}),
     };
   };
+  const tarOf = (l: Descriptor, blob: Readable): Readable =>
+    decompress(blob, layerCompression(l.mediaType) ?? 'gzip', ctx.zstd);
   const extractFromStore = async (i: number, base: string | undefined): Promise<ExtractedLayer> => {
     const l = layers[i];
     if (!l) throw new InvalidArgumentError(`layer ${i} is missing`);
@@ -225,21 +228,14 @@ async function unpackAll(
       },
     });
     blob.pipe(counter);
-    const compression = layerCompression(l.mediaType) ?? 'gzip';
-    return extractLayer(ctx.snapshots, decompress(counter, compression, ctx.zstd), target(i), base);
+    return extractLayer(ctx.snapshots, tarOf(l, counter), target(i), base);
   };
   const streamExtract = (i: number, l: Descriptor): Promise<ExtractedLayer> =>
     sem.run(async () => {
       let streamed: Promise<ExtractedLayer> | undefined;
       try {
         await download(ctx, client, l, progress, signal, (blob) => {
-          const compression = layerCompression(l.mediaType) ?? 'gzip';
-          streamed = extractLayer(
-            ctx.snapshots,
-            decompress(blob, compression, ctx.zstd),
-            target(i),
-            undefined,
-          );
+          streamed = extractLayer(ctx.snapshots, tarOf(l, blob), target(i), undefined);
           // A layer refused half way must not stall its download: the rest is drained.
           streamed.catch(() => blob.resume());
         });
