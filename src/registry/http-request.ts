@@ -1,4 +1,5 @@
 /** One HTTP(S) request to a registry over keep-alive agents, body streamed both ways. */
+import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
@@ -25,8 +26,24 @@ export interface HttpOptions {
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
 const httpsAgents = new Map<string, HttpsAgent>();
 
+/**
+ * Agents are pooled per TLS configuration. The key hashes the material itself: two registries
+ * whose CAs or client certificates merely have the same length must never share an agent (its
+ * sockets would present one registry's client certificate to the other).
+ */
+function agentKey(tls: TlsMaterial | undefined, insecure: boolean): string {
+  const h = createHash('sha256').update(insecure ? 'insecure' : 'verify');
+  for (const [label, parts] of [
+    ['ca', tls?.ca ?? []],
+    ['cert', tls?.cert ? [tls.cert] : []],
+    ['key', tls?.key ? [tls.key] : []],
+  ] as const)
+    for (const b of parts) h.update(`\0${label}:${b.length}:`).update(b);
+  return h.digest('hex');
+}
+
 function httpsAgent(tls: TlsMaterial | undefined, insecure: boolean): HttpsAgent {
-  const key = `${insecure}:${tls?.ca?.length ?? 0}:${tls?.cert ? 1 : 0}:${tls?.ca?.map((c) => c.length).join(',') ?? ''}`;
+  const key = agentKey(tls, insecure);
   let a = httpsAgents.get(key);
   if (!a) {
     a = new HttpsAgent({

@@ -2,7 +2,8 @@
  * A client for one repository of a registry (Distribution / OCI distribution API): manifests,
  * blobs, uploads, cross-repo mounts — with anonymous or Bearer-token auth (challenge → token,
  * scoped per repository, cached until it expires) or Basic auth from the client's credentials,
- * and the https → http fallback for insecure registries.
+ * the https → http fallback for insecure registries, and redirects of GET and HEAD (a blob GET on
+ * Docker Hub or any CDN-backed registry answers 307 to the storage provider).
  */
 import type { Readable } from 'node:stream';
 import {
@@ -16,8 +17,15 @@ import {
 } from '../errors.js';
 import type { Credentials } from './credentials.js';
 import { httpCall, readBody, type HttpResponse } from './http-request.js';
+import {
+  hopTransport,
+  MAX_REDIRECTS,
+  methodOp,
+  REDIRECT_STATUSES,
+  redirectTarget,
+} from './redirects.js';
 import { registryCode, registryMessage } from './registry-errors.js';
-import type { Endpoint, RegistryHosts } from './registry-hosts.js';
+import type { Endpoint, RegistryHosts, TlsMaterial } from './registry-hosts.js';
 import { parseChallenge } from './www-authenticate.js';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -27,7 +35,10 @@ interface Token {
   readonly expires: number;
 }
 
-/** Tokens are shared by all clients of a daemon, keyed by realm+service+scope+user. */
+/**
+ * Tokens are shared by all clients of a daemon, keyed by registry+realm+service+scope+user: two
+ * registries behind one token service must not get each other's tokens.
+ */
 const tokenCache = new Map<string, Token>();
 /** Which scheme worked for an insecure host (so we stop trying https first). */
 const schemeCache = new Map<string, string>();
@@ -149,7 +160,7 @@ export class RegistryClient {
     r.body.resume();
     if (r.status === 401)
       throw new UnauthorizedError(
-        `login attempt to ${this.base()}/v2/ failed with status: 401 Unauthorized`,
+        `login attempt to ${this.urlOf('/v2/')} failed with status: 401 Unauthorized`,
       );
     await this.ensureOk(r, 'login');
   }
@@ -158,6 +169,16 @@ export class RegistryClient {
     return this.endpoint?.base ?? `https://${this.domain}`;
   }
 
+  /** The URL of a path on the endpoint in use, with the scheme that answered. */
+  private urlOf(path: string): string {
+    const base = this.base();
+    return `${schemeCache.get(base) ?? base}${path}`;
+  }
+
+  /**
+   * One registry request: a 401 challenge on the first hop is answered once (token or Basic),
+   * then redirects of a GET or HEAD are followed (see redirects.ts for what each hop may carry).
+   */
   private async call(
     method: string,
     path: string,
@@ -166,38 +187,86 @@ export class RegistryClient {
     signal?: AbortSignal,
   ): Promise<HttpResponse> {
     const ep = await this.pickEndpoint();
-    const url = `${schemeCache.get(ep.base) ?? ep.base}${path}`;
-    const send = async (): Promise<HttpResponse> => {
-      try {
-        return await httpCall({
-          method,
-          url: this.absolute(url, ep),
-          headers: { ...headers, ...(this.authHeader ? { Authorization: this.authHeader } : {}) },
-          ...(body !== undefined ? { body } : {}),
-          tls: ep.tls,
-          insecure: ep.insecure,
-          ...(signal ? { signal } : {}),
-          timeoutMs: 60_000,
-        });
-      } catch (e) {
-        throw new UnavailableError(`Get "${this.absolute(url, ep)}": ${messageOf(e)}`);
-      }
-    };
+    const url = this.urlOf(path);
+    const send = (): Promise<HttpResponse> =>
+      this.send(method, url, this.withAuth(headers), ep.tls, ep.insecure, body, signal);
     let r = await send();
     if (r.status === 401 && !(body !== undefined && !Buffer.isBuffer(body))) {
       const challenge = parseChallenge(r.headers['www-authenticate'] ?? '');
       r.body.resume();
       if (challenge) {
-        await this.authenticate(challenge.scheme, challenge.params, ep);
+        await this.authenticate(challenge.scheme, challenge.params, ep, method, url);
         r = await send();
       }
+    }
+    if (method === 'GET' || method === 'HEAD')
+      r = await this.followRedirects(r, method, new URL(url), headers, ep, signal);
+    return r;
+  }
+
+  private async followRedirects(
+    first: HttpResponse,
+    method: string,
+    home: URL,
+    headers: Record<string, string>,
+    ep: Endpoint,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    let r = first;
+    let current = home;
+    for (let hops = 0; REDIRECT_STATUSES.has(r.status); hops++) {
+      r.body.resume();
+      const next = redirectTarget(current, r.headers.location);
+      if (!next)
+        throw new UnavailableError(
+          `${methodOp(method)} "${current.href}": redirect ${r.status} without a usable Location (${r.headers.location ?? 'none'})`,
+        );
+      if (hops === MAX_REDIRECTS)
+        throw new UnavailableError(
+          `${methodOp(method)} "${next.href}": stopped after ${MAX_REDIRECTS} redirects`,
+        );
+      const hop = hopTransport(ep, home, next);
+      r = await this.send(
+        method,
+        next.href,
+        hop.sendAuthorization ? this.withAuth(headers) : headers,
+        hop.tls,
+        hop.insecure,
+        undefined,
+        signal,
+      );
+      current = next;
     }
     return r;
   }
 
-  private absolute(url: string, ep: Endpoint): string {
-    const cached = schemeCache.get(ep.base);
-    return cached ? url.replace(ep.base, cached) : url;
+  private withAuth(headers: Record<string, string>): Record<string, string> {
+    return this.authHeader ? { ...headers, Authorization: this.authHeader } : headers;
+  }
+
+  private async send(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    tls: TlsMaterial,
+    insecure: boolean,
+    body: Buffer | Readable | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    try {
+      return await httpCall({
+        method,
+        url,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        tls,
+        insecure,
+        ...(signal ? { signal } : {}),
+        timeoutMs: 60_000,
+      });
+    } catch (e) {
+      throw new UnavailableError(`${methodOp(method)} "${url}": ${messageOf(e)}`);
+    }
   }
 
   /** The first endpoint that answers /v2/ (https, or http for an insecure one). */
@@ -241,10 +310,17 @@ export class RegistryClient {
     );
   }
 
+  /**
+   * Answers a challenge: Basic with the client's credentials, or a Bearer token from the realm
+   * (Docker's token protocol: GET realm?service=..&scope=.., Basic credentials when logged in).
+   * `method` and `url` name the request that was challenged, for Docker's error wording.
+   */
   private async authenticate(
     scheme: 'bearer' | 'basic',
     params: Readonly<Record<string, string>>,
     ep: Endpoint,
+    method: string,
+    url: string,
   ): Promise<void> {
     if (scheme === 'basic') {
       if (!this.creds?.username) throw this.denied('authentication required');
@@ -260,45 +336,53 @@ export class RegistryClient {
       throw new UnauthorizedError(
         `registry ${this.domain} sent a Bearer challenge without a realm`,
       );
-    const scope = `repository:${this.repository}:${this.actions.join(',')}`;
-    const key = `${realm}|${params['service'] ?? ''}|${scope}|${this.creds?.username ?? ''}`;
+    // `docker login` (no repository) asks for a token without a scope, as Docker does.
+    const scope = this.repository ? `repository:${this.repository}:${this.actions.join(',')}` : '';
+    const user = this.creds?.username ?? '';
+    const key = [this.domain, realm, params['service'] ?? '', scope, user].join('|');
     const cached = tokenCache.get(key);
     if (cached && cached.expires > Date.now()) {
       this.authHeader = `Bearer ${cached.value}`;
       return;
     }
-    const u = new URL(realm);
+    let u: URL;
+    try {
+      u = new URL(realm);
+    } catch {
+      throw new UnauthorizedError(`registry ${this.domain} sent an invalid realm: ${realm}`);
+    }
     if (params['service']) u.searchParams.set('service', params['service']);
-    u.searchParams.set('scope', scope);
+    if (scope) u.searchParams.set('scope', scope);
+    if (user) u.searchParams.set('account', user);
     const headers: Record<string, string> = {};
-    if (this.creds?.username)
+    if (user)
       headers['Authorization'] =
-        `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')}`;
-    const r = await httpCall({
-      method: 'GET',
-      url: u.toString(),
-      headers,
-      tls: ep.tls,
-      insecure: ep.insecure,
-      timeoutMs: 30_000,
-    });
-    const body = await readBody(r.body, 1024 * 1024);
-    if (r.status !== 200)
-      throw new UnauthorizedError(
-        `getting a token from ${u.origin} failed: ${registryMessage(body, r.status)}`,
-      );
-    const t = JSON.parse(body.toString('utf8')) as {
-      token?: string;
-      access_token?: string;
-      expires_in?: number;
-    };
-    const value = t.token ?? t.access_token;
+        `Basic ${Buffer.from(`${user}:${this.creds?.password ?? ''}`).toString('base64')}`;
+    let status: number;
+    let body: Buffer;
+    try {
+      const r = await httpCall({
+        method: 'GET',
+        url: u.toString(),
+        headers,
+        tls: ep.tls,
+        insecure: ep.insecure,
+        timeoutMs: 30_000,
+      });
+      status = r.status;
+      body = await readBody(r.body, 1024 * 1024);
+    } catch (e) {
+      throw new UnavailableError(`Get "${u.toString()}": ${messageOf(e)}`);
+    }
+    if (status !== 200)
+      throw new UnauthorizedError(`${methodOp(method)} "${url}": ${tokenFailure(body, status)}`);
+    const value = parseToken(body);
     if (!value) throw new UnauthorizedError(`token server ${u.origin} returned no token`);
     tokenCache.set(key, {
-      value,
-      expires: Date.now() + Math.max(60, (t.expires_in ?? 60) - 10) * 1000,
+      value: value.token,
+      expires: Date.now() + Math.max(60, (value.expiresIn ?? 60) - 10) * 1000,
     });
-    this.authHeader = `Bearer ${value}`;
+    this.authHeader = `Bearer ${value.token}`;
   }
 
   /**
@@ -328,4 +412,43 @@ export class RegistryClient {
     if (r.status >= 400 && r.status < 500) throw new InvalidArgumentError(`${what}: ${msg}`);
     throw new UnavailableError(`${what}: ${msg}`);
   }
+}
+
+/** A token server's answer: `token` (Docker) or `access_token` (OAuth2), with its lifetime. */
+function parseToken(body: Buffer): { token: string; expiresIn?: number } | undefined {
+  let o: unknown;
+  try {
+    o = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof o !== 'object' || o === null) return undefined;
+  const t = o as { token?: unknown; access_token?: unknown; expires_in?: unknown };
+  const token =
+    typeof t.token === 'string' && t.token !== ''
+      ? t.token
+      : typeof t.access_token === 'string' && t.access_token !== ''
+        ? t.access_token
+        : undefined;
+  if (!token) return undefined;
+  return typeof t.expires_in === 'number' ? { token, expiresIn: t.expires_in } : { token };
+}
+
+/**
+ * Why a token server refused, in Docker's words: Docker Hub answers `{"details": "incorrect
+ * username or password"}`, Distribution-style servers `{"errors": [...]}`; a 401 reads
+ * "unauthorized: ..." either way.
+ */
+function tokenFailure(body: Buffer, status: number): string {
+  let details: unknown;
+  try {
+    details = (JSON.parse(body.toString('utf8')) as { details?: unknown } | null)?.details;
+  } catch {
+    details = undefined;
+  }
+  if (typeof details === 'string' && details !== '')
+    return status === 401 ? `unauthorized: ${details}` : details;
+  if (status === 401 && registryCode(body) === undefined)
+    return 'unauthorized: authentication required';
+  return registryMessage(body, status);
 }

@@ -1,6 +1,7 @@
 /**
  * Debian's Distribution registry (`docker-registry`) on 127.0.0.1 for tests: plain HTTP, or TLS
- * with a throwaway CA and htpasswd (bcrypt) auth.
+ * with a throwaway CA and htpasswd (bcrypt) auth, or Bearer tokens from a token server
+ * (`tokenAuth`, see token-server.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
@@ -23,9 +24,20 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
+/** Distribution's `auth: token` section: who issues tokens and which keys may sign them. */
+export interface TokenAuthConfig {
+  readonly realm: string;
+  readonly service: string;
+  readonly issuer: string;
+  /** Path of the PEM certificate(s) whose keys may sign tokens. */
+  readonly rootCertBundle: string;
+}
+
 export interface RegistryOptions {
   readonly tls?: boolean;
   readonly auth?: { username: string; password: string };
+  /** Token auth instead of htpasswd; the two exclude each other. */
+  readonly tokenAuth?: TokenAuthConfig;
   readonly port?: number;
 }
 
@@ -71,6 +83,17 @@ export async function startRegistry(o: RegistryOptions = {}): Promise<TestRegist
       `    key: ${join(dir, 'server.key')}`,
     );
   }
+  if (o.auth && o.tokenAuth)
+    throw new Error('startRegistry: auth and tokenAuth exclude each other');
+  if (o.tokenAuth)
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${o.tokenAuth.realm}`,
+      `    service: ${o.tokenAuth.service}`,
+      `    issuer: ${o.tokenAuth.issuer}`,
+      `    rootcertbundle: ${o.tokenAuth.rootCertBundle}`,
+    );
   if (o.auth) {
     const line = await execOk('htpasswd', ['-Bbn', o.auth.username, o.auth.password]);
     await writeFile(join(dir, 'htpasswd'), line.trim() + '\n');
