@@ -11,9 +11,39 @@ const out = join(src, 'build');
 mkdirSync(out, { recursive: true });
 
 const cc = process.env.CC || 'cc';
+
+/** Where node_api.h is: next to this node binary's prefix, else the system's include dir. */
+function nodeIncludeDir() {
+  const candidates = [
+    join(dirname(process.execPath), '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
+  const found = candidates.find((d) => existsSync(join(d, 'node_api.h')));
+  if (!found) {
+    console.error(`build-native: node_api.h not found in ${candidates.join(', ')}`);
+    process.exit(1);
+  }
+  return found;
+}
 const targets = [
   { name: 'skiff-bridge', args: ['-O2', '-Wall', '-Wextra'] },
   { name: 'skiff-fsops', args: ['-O2', '-Wall', '-Wextra'] },
+  // A Node addon (N-API): descriptor-relative file calls that keep skiffd inside a container's
+  // root (openat2 RESOLVE_IN_ROOT, *at() calls). Node's own headers: Debian's nodejs ships them.
+  {
+    name: 'skiff-confine',
+    output: 'skiff-confine.node',
+    args: [
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-shared',
+      '-fPIC',
+      '-DNODE_GYP_MODULE_NAME=skiff_confine',
+      `-I${nodeIncludeDir()}`,
+    ],
+  },
   // No libc at all: a few-KiB static binary for the embedded hello-world image.
   {
     name: 'hello',
@@ -31,7 +61,7 @@ const targets = [
 
 for (const t of targets) {
   const input = join(src, `${t.name}.c`);
-  const output = join(out, t.name);
+  const output = join(out, t.output ?? t.name);
   if (existsSync(output) && statSync(output).mtimeMs > statSync(input).mtimeMs) continue;
   try {
     execFileSync(cc, [...t.args, '-o', output, input], { stdio: 'inherit' });

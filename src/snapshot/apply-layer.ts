@@ -68,6 +68,8 @@ export async function applyLayer(
   // step that could meet a file still being written waits for all of them first.
   const writes = index.startedEmpty ? new PendingWrites() : undefined;
   const remove = async (rel: string): Promise<void> => {
+    // The layer root is the snapshot itself: nothing in a tar may remove or replace it.
+    if (rel === '') throw new InvalidArgumentError('refusing to remove or replace the layer root');
     await writes?.flush();
     const p = join(dir, rel);
     await rm(p, { recursive: true, force: true });
@@ -95,6 +97,12 @@ export async function applyLayer(
           if (o.whiteouts.kind === 'overlay') batch.whiteout(join(dir, wo.path));
         }
         continue;
+      }
+      if (rel === '' && h.type !== 'directory') {
+        entry.resume();
+        throw new InvalidArgumentError(
+          `refusing layer entry "${h.name}": it names the layer root, which only a directory may`,
+        );
       }
       const path = rel === '' ? dir : join(dir, rel);
       if (rel !== '') await checkParents(dir, index, rel, true);

@@ -2,21 +2,32 @@
  * What an active snapshot changed relative to its parent, for `docker diff` and as a layer tar
  * for `docker commit`. Overlay: the upper directory is the change set (char 0:0 = deleted).
  * vfs: a naive comparison with the parent's copy (mode, owner, size, mtime, link target).
+ * The snapshot being read belongs to a container that may be running and changing it, so it
+ * is walked by descriptors (src/confine/): a directory swapped for a symlink is never entered.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  O_DIRECTORY,
+  O_PATH,
+  confined,
+  isCharMode,
+  isDirMode,
+  isSymlinkMode,
+  type RawStat,
+} from '../confine/confined-fs.js';
+import { closeFd, openBeneath, openRootDir } from '../confine/confined-root.js';
 import type { Change } from './snapshotter.js';
 
 export interface DiffEntry {
   readonly kind: Change['kind'];
   /** Relative path ("etc/hosts"). */
   readonly rel: string;
-  /** Where the content is (undefined for deletions). */
-  readonly source?: string;
+  /** The directory `rel` is below (undefined for deletions): read it with openBeneath. */
+  readonly root?: string;
 }
 
-const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
+const isWhiteout = (st: RawStat): boolean => isCharMode(st.mode) && st.rdev === 0;
 
 async function existsBelow(lowers: readonly string[], rel: string): Promise<boolean> {
   for (const l of lowers)
@@ -30,69 +41,143 @@ async function existsBelow(lowers: readonly string[], rel: string): Promise<bool
   return false;
 }
 
+/** Names and stats of a directory's entries, reached from `rootFd` through real directories. */
+function listBeneath(rootFd: number, rel: string): { name: string; st: RawStat }[] {
+  const sys = confined();
+  let fd: number;
+  try {
+    fd = rel === '' ? rootFd : openBeneath(rootFd, rel, O_PATH | O_DIRECTORY);
+  } catch {
+    return []; // gone, or swapped for something that is not a directory
+  }
+  try {
+    const out: { name: string; st: RawStat }[] = [];
+    for (const name of sys.readdir(fd).sort()) {
+      try {
+        out.push({ name, st: sys.lstatat(fd, name) });
+      } catch {
+        // removed since the listing
+      }
+    }
+    return out;
+  } finally {
+    if (fd !== rootFd) closeFd(fd);
+  }
+}
+
+/** The metadata of `rel`, read without following a symlink anywhere on its path. */
+export function statBeneath(rootFd: number, rel: string): RawStat | undefined {
+  try {
+    const fd = openBeneath(rootFd, rel, O_PATH);
+    try {
+      return confined().lstatat(fd, '');
+    } finally {
+      closeFd(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** Overlay: walk the upper dir; everything there is a change. */
 export async function overlayDiff(upper: string, lowers: readonly string[]): Promise<DiffEntry[]> {
   const out: DiffEntry[] = [];
+  const rootFd = openRootDir(upper);
   const walk = async (rel: string): Promise<void> => {
-    for (const name of (await readdir(join(upper, rel))).sort()) {
+    for (const { name, st } of listBeneath(rootFd, rel)) {
       const r = rel === '' ? name : `${rel}/${name}`;
-      const p = join(upper, r);
-      const st = await lstat(p);
       if (isWhiteout(st)) {
         out.push({ kind: 'deleted', rel: r });
         continue;
       }
-      out.push({ kind: (await existsBelow(lowers, r)) ? 'modified' : 'added', rel: r, source: p });
-      if (st.isDirectory()) await walk(r);
+      out.push({
+        kind: (await existsBelow(lowers, r)) ? 'modified' : 'added',
+        rel: r,
+        root: upper,
+      });
+      if (isDirMode(st.mode)) await walk(r);
     }
   };
-  await walk('');
+  try {
+    await walk('');
+  } finally {
+    closeFd(rootFd);
+  }
   return out;
 }
 
-/** vfs: compare the snapshot's full copy with its parent's. */
+/** vfs: compare the snapshot's full copy with its parent's (an image layer: nothing changes it). */
 export async function naiveDiff(dir: string, parent: string | undefined): Promise<DiffEntry[]> {
   const out: DiffEntry[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const here = await readdir(join(dir, rel)).catch(() => [] as string[]);
-    const before = parent ? await readdir(join(parent, rel)).catch(() => [] as string[]) : [];
-    for (const name of [...new Set([...here, ...before])].sort()) {
+  const dirFd = openRootDir(dir);
+  const parentFd = parent !== undefined ? openRootDir(parent) : undefined;
+  const walk = (rel: string): void => {
+    const here = new Map(listBeneath(dirFd, rel).map((e) => [e.name, e.st]));
+    const before = new Map(
+      parentFd !== undefined ? listBeneath(parentFd, rel).map((e) => [e.name, e.st]) : [],
+    );
+    for (const name of [...new Set([...here.keys(), ...before.keys()])].sort()) {
       const r = rel === '' ? name : `${rel}/${name}`;
-      const a = await lstat(join(dir, r)).catch(() => undefined);
-      const b = parent ? await lstat(join(parent, r)).catch(() => undefined) : undefined;
+      const a = here.get(name);
+      const b = before.get(name);
       if (!a) {
         out.push({ kind: 'deleted', rel: r });
         continue;
       }
       if (!b) {
-        out.push({ kind: 'added', rel: r, source: join(dir, r) });
-        if (a.isDirectory()) await walkAll(r);
+        out.push({ kind: 'added', rel: r, root: dir });
+        if (isDirMode(a.mode)) walkAll(r);
         continue;
       }
-      if (await differs(a, b, join(dir, r), join(parent ?? '', r)))
-        out.push({ kind: 'modified', rel: r, source: join(dir, r) });
-      if (a.isDirectory() && b.isDirectory()) await walk(r);
-      else if (a.isDirectory()) await walkAll(r);
+      if (differs(a, b, dirFd, parentFd, r)) out.push({ kind: 'modified', rel: r, root: dir });
+      if (isDirMode(a.mode) && isDirMode(b.mode)) walk(r);
+      else if (isDirMode(a.mode)) walkAll(r);
     }
   };
-  const walkAll = async (rel: string): Promise<void> => {
-    for (const name of (await readdir(join(dir, rel))).sort()) {
+  const walkAll = (rel: string): void => {
+    for (const { name, st } of listBeneath(dirFd, rel)) {
       const r = `${rel}/${name}`;
-      out.push({ kind: 'added', rel: r, source: join(dir, r) });
-      if ((await lstat(join(dir, r))).isDirectory()) await walkAll(r);
+      out.push({ kind: 'added', rel: r, root: dir });
+      if (isDirMode(st.mode)) walkAll(r);
     }
   };
-  await walk('');
-  return out;
+  try {
+    walk('');
+  } finally {
+    closeFd(dirFd);
+    closeFd(parentFd);
+  }
+  return Promise.resolve(out);
 }
 
-async function differs(a: Stats, b: Stats, pa: string, pb: string): Promise<boolean> {
+function differs(
+  a: RawStat,
+  b: RawStat,
+  dirFd: number,
+  parentFd: number | undefined,
+  rel: string,
+): boolean {
   if ((a.mode & 0o177777) !== (b.mode & 0o177777) || a.uid !== b.uid || a.gid !== b.gid)
     return true;
-  if (a.isDirectory()) return false;
-  if (a.size !== b.size || Math.floor(a.mtimeMs) !== Math.floor(b.mtimeMs)) return true;
-  if (a.isSymbolicLink()) return (await readlink(pa)) !== (await readlink(pb));
+  if (isDirMode(a.mode)) return false;
+  if (a.size !== b.size || a.mtimeSec !== b.mtimeSec) return true;
+  if (isSymlinkMode(a.mode) && parentFd !== undefined)
+    return readlinkBeneath(dirFd, rel) !== readlinkBeneath(parentFd, rel);
   return false;
+}
+
+/** A symlink's target, reached through real directories only. */
+export function readlinkBeneath(rootFd: number, rel: string): string | undefined {
+  try {
+    const fd = openBeneath(rootFd, rel, O_PATH);
+    try {
+      return confined().readlinkat(fd, '');
+    } finally {
+      closeFd(fd);
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 export function toChanges(entries: readonly DiffEntry[]): Change[] {

@@ -14,6 +14,7 @@ import { initialState, type ContainerRecord, type MountPoint } from './container
 import type { CreateRequest } from './create-request.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { checkNetworkMode, networkModeKind } from './network-mode.js';
+import { cleanVolumeTarget } from './volume-target.js';
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 
@@ -80,6 +81,8 @@ export async function createContainer(
   } catch (e) {
     await ctx.snapshots.remove(id).catch(() => undefined);
     await ctx.store.delete(id).catch(() => undefined);
+    // delete() frees the name of a saved record; when the first save failed there is none.
+    ctx.store.releaseName(name, id);
     throw e;
   }
   ctx.events.publish('container', 'create', id, { image: config.image, name });
@@ -122,7 +125,7 @@ async function resolveMounts(
   const targets = new Set(hc.mounts.map((m) => m.target));
   const specs: MountSpec[] = [
     ...hc.mounts,
-    ...config.volumes
+    ...[...new Set(config.volumes.map(cleanVolumeTarget))]
       .filter((v) => !targets.has(v))
       .map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false })),
   ];

@@ -2,18 +2,27 @@
  * `docker cp` (archive HEAD/GET/PUT) and `docker export`. A running container is reached through
  * /proc/<pid>/root (its mounts, volumes included, are visible there); a stopped one through its
  * snapshot mounted for the operation, with volume and bind destinations mapped to their sources.
- * Every path is resolved inside the container root (resolve-in-root.ts), never outside it.
+ * Every path is resolved by the kernel inside that root (openat2 RESOLVE_IN_ROOT, then calls on
+ * held descriptors: src/confine/), never as a path string a container could race.
  */
-import { lstat, mkdir } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../../errors.js';
+import {
+  O_DIRECTORY,
+  O_PATH,
+  confined,
+  errnoOf,
+  isDirMode,
+  isSymlinkMode,
+} from '../../../confine/confined-fs.js';
+import { closeFd, openInRoot, openRootDir } from '../../../confine/confined-root.js';
 import type { ContainerContext } from '../container-context.js';
 import type { ContainerRecord } from '../container-record.js';
 import type { ContainerRunner } from '../container-runner.js';
 import { extractInto } from './extract-into.js';
 import { packPath } from './pack-path.js';
-import { containerPath, resolveInRoot } from './resolve-in-root.js';
 
 /** Go's os.FileMode bits, which the docker CLI reads from X-Docker-Container-Path-Stat. */
 const GO_MODE_DIR = 2 ** 31;
@@ -42,10 +51,14 @@ export class ContainerArchive {
   ) {}
 
   async stat(ref: string, path: string): Promise<PathStat> {
-    return this.withRoot(ref, path, async (r) => this.statIn(r, ref));
+    return this.withRoot(ref, path, (r) => withRootFd(r, (rootFd) => statIn(rootFd, r, ref)));
   }
 
-  /** The tar stream is produced while the root stays available (a stopped container's mount is kept until it ends). */
+  /**
+   * The tar stream is produced while the root stays available (a stopped container's mount is
+   * kept until it ends). As dockerd: the parent path's symlinks are followed inside the
+   * container, a final symlink is sent as a symlink unless the path ends in "/" or "/.".
+   */
   async get(
     ref: string,
     path: string,
@@ -54,16 +67,34 @@ export class ContainerArchive {
     const rec = this.ctx.store.find(ref);
     const running = this.isRunning(rec);
     const r = running ? this.runningRoot(rec, path) : await this.mountStopped(rec, path);
+    let rootFd: number | undefined;
+    let dirFd: number | undefined;
     try {
-      const stat = await this.statIn(r, ref);
-      const host = await resolveInRoot(r.root, r.path, !r.path.endsWith('/.'));
-      const tar = packPath(host, {
-        name: r.path.endsWith('/.') ? '' : basename(host) || '',
-        signal,
+      rootFd = openRootDir(r.root);
+      const stat = statIn(rootFd, r, ref);
+      const contents = r.path.endsWith('/.');
+      const followLast = contents || r.path.endsWith('/');
+      const parts = r.path.split('/').filter((p) => p !== '' && p !== '.');
+      const base = parts.at(-1) ?? '';
+      let entry = '';
+      if (contents || followLast || base === '') {
+        dirFd = inRoot(rootFd, r.path, O_PATH, ref, true);
+      } else {
+        dirFd = inRoot(rootFd, `/${parts.slice(0, -1).join('/')}`, O_PATH | O_DIRECTORY, ref);
+        entry = base;
+      }
+      const held = dirFd;
+      const tar = packPath(held, entry, { name: contents ? '' : base, signal });
+      const rootHeld = rootFd;
+      tar.once('close', () => {
+        closeFd(held);
+        closeFd(rootHeld);
+        if (!running) void this.releaseStopped(rec);
       });
-      if (!running) tar.once('close', () => void this.releaseStopped(rec));
       return { stat, tar };
     } catch (e) {
+      closeFd(dirFd);
+      closeFd(rootFd);
       if (!running) await this.releaseStopped(rec);
       throw e;
     }
@@ -75,19 +106,24 @@ export class ContainerArchive {
     input: Readable,
     o: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean },
   ): Promise<void> {
-    await this.withRoot(ref, path, async (r) => {
-      const rec = this.ctx.store.find(ref);
-      if (rec.hostConfig.readonlyRootfs)
-        throw new InvalidArgumentError('container rootfs is marked read-only');
-      const host = await resolveInRoot(r.root, r.path);
-      const st = await lstat(host).catch(() => undefined);
-      if (!st) throw new NotFoundError(`Could not find the file ${path} in container ${ref}`);
-      if (!st.isDirectory()) throw new InvalidArgumentError(`extraction point is not a directory`);
-      await extractInto(host, input, {
-        noOverwriteDirNonDir: o.noOverwriteDirNonDir,
-        ...(o.copyUIDGID ? {} : { owner: { uid: 0, gid: 0 } }),
-      });
-    });
+    await this.withRoot(ref, path, (r) =>
+      withRootFd(r, async (rootFd) => {
+        const rec = this.ctx.store.find(ref);
+        if (rec.hostConfig.readonlyRootfs)
+          throw new InvalidArgumentError('container rootfs is marked read-only');
+        const dest = inRoot(rootFd, r.path, O_PATH, ref, true);
+        try {
+          if (!isDirMode(confined().lstatat(dest, '').mode))
+            throw new InvalidArgumentError(`extraction point is not a directory`);
+          await extractInto(dest, input, {
+            noOverwriteDirNonDir: o.noOverwriteDirNonDir,
+            ...(o.copyUIDGID ? {} : { owner: { uid: 0, gid: 0 } }),
+          });
+        } finally {
+          closeFd(dest);
+        }
+      }),
+    );
   }
 
   /** The container's root filesystem (its snapshot, without volumes), as a tar. */
@@ -96,26 +132,19 @@ export class ContainerArchive {
     const running = this.isRunning(rec);
     const rootfs = this.runner.rootfs(rec.id);
     if (!running) await this.mountStopped(rec, '/');
-    const tar = packPath(rootfs, { name: '', signal });
-    if (!running) tar.once('close', () => void this.releaseStopped(rec));
-    return tar;
-  }
-
-  private async statIn(r: Root, ref: string): Promise<PathStat> {
-    const host = await resolveInRoot(r.root, r.path, false);
-    const st = await lstat(host).catch(() => undefined);
-    if (!st) throw new NotFoundError(`Could not find the file ${r.path} in container ${ref}`);
-    let mode = st.mode & 0o777;
-    if (st.mode & 0o4000) mode += GO_MODE_SETUID;
-    if (st.mode & 0o2000) mode += GO_MODE_SETGID;
-    if (st.mode & 0o1000) mode += GO_MODE_STICKY;
-    if (st.isDirectory()) mode += GO_MODE_DIR;
-    let linkTarget = '';
-    if (st.isSymbolicLink()) {
-      mode += GO_MODE_SYMLINK;
-      linkTarget = containerPath(r.root, await resolveInRoot(r.root, r.path, true));
+    let rootFd: number;
+    try {
+      rootFd = openRootDir(rootfs);
+    } catch (e) {
+      if (!running) await this.releaseStopped(rec);
+      throw e;
     }
-    return { name: basename(host), size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget };
+    const tar = packPath(rootFd, '', { name: '', signal });
+    tar.once('close', () => {
+      closeFd(rootFd);
+      if (!running) void this.releaseStopped(rec);
+    });
+    return tar;
   }
 
   private isRunning(rec: ContainerRecord): boolean {
@@ -142,8 +171,32 @@ export class ContainerArchive {
     }
   }
 
-  /** Mounts a stopped container's rootfs; paths under a volume or bind go to its source instead. */
+  /** Container locks held from mountStopped to releaseStopped. */
+  private readonly held = new Map<string, () => void>();
+
+  /**
+   * Mounts a stopped container's rootfs; paths under a volume or bind go to its source instead.
+   * Holds the container's lock until releaseStopped (as dockerd does for an archive): a start
+   * meanwhile would mount the rootfs under this operation, or have its own unmounted by it.
+   */
   private async mountStopped(rec: ContainerRecord, path: string): Promise<Root> {
+    const unlock = await new Promise<() => void>((locked) => {
+      void this.ctx.locks.with(`container:${rec.id}`, () => new Promise<void>(locked));
+    });
+    this.held.set(rec.id, unlock);
+    try {
+      // Started while this waited for the lock: its root is under /proc (releaseStopped unlocks).
+      const cur = this.ctx.store.get(rec.id);
+      if (cur && this.isRunning(cur)) return this.runningRoot(cur, path);
+      return await this.mountStoppedLocked(rec, path);
+    } catch (e) {
+      this.held.delete(rec.id);
+      unlock();
+      throw e;
+    }
+  }
+
+  private async mountStoppedLocked(rec: ContainerRecord, path: string): Promise<Root> {
     const mp = [...rec.mountPoints]
       .filter(
         (m) =>
@@ -159,8 +212,86 @@ export class ContainerArchive {
   }
 
   private async releaseStopped(rec: ContainerRecord): Promise<void> {
-    const cur = this.ctx.store.get(rec.id);
-    if (cur && this.isRunning(cur)) return;
-    await this.ctx.mounter.unmount(this.runner.rootfs(rec.id)).catch(() => undefined);
+    const unlock = this.held.get(rec.id);
+    this.held.delete(rec.id);
+    try {
+      const cur = this.ctx.store.get(rec.id);
+      if (cur && this.isRunning(cur)) return;
+      await this.ctx.mounter.unmount(this.runner.rootfs(rec.id)).catch(() => undefined);
+    } finally {
+      unlock?.();
+    }
+  }
+}
+
+async function withRootFd<T>(r: Root, fn: (rootFd: number) => Promise<T> | T): Promise<T> {
+  const rootFd = openRootDir(r.root);
+  try {
+    return await fn(rootFd);
+  } finally {
+    closeFd(rootFd);
+  }
+}
+
+/** openInRoot with dockerd's answers: a path that is not there is a 404 naming the container path. */
+function inRoot(
+  rootFd: number,
+  path: string,
+  flags: number,
+  ref: string,
+  followLast = false,
+): number {
+  try {
+    return openInRoot(rootFd, path === '' ? '/' : path, flags, { followLast });
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new NotFoundError(`Could not find the file ${path} in container ${ref}`);
+    if (code === 'ELOOP')
+      throw new InvalidArgumentError(`too many levels of symbolic links: ${path}`);
+    throw e;
+  }
+}
+
+function statIn(rootFd: number, r: Root, ref: string): PathStat {
+  const fd = inRoot(rootFd, r.path, O_PATH, ref, false);
+  try {
+    const st = confined().lstatat(fd, '');
+    let mode = st.mode & 0o777;
+    if (st.mode & 0o4000) mode += GO_MODE_SETUID;
+    if (st.mode & 0o2000) mode += GO_MODE_SETGID;
+    if (st.mode & 0o1000) mode += GO_MODE_STICKY;
+    if (isDirMode(st.mode)) mode += GO_MODE_DIR;
+    let linkTarget = '';
+    if (isSymlinkMode(st.mode)) {
+      mode += GO_MODE_SYMLINK;
+      linkTarget = resolvedContainerPath(rootFd, r.path, ref);
+    }
+    const name =
+      r.path
+        .split('/')
+        .filter((p) => p !== '' && p !== '.')
+        .at(-1) ?? '/';
+    const mtime = new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6));
+    return { name, size: st.size, mode, mtime: mtime.toISOString(), linkTarget };
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/**
+ * Where a symlink leads inside the container: the kernel resolves it (RESOLVE_IN_ROOT) and
+ * /proc/self/fd names the result; the root's own name is cut off.
+ */
+function resolvedContainerPath(rootFd: number, path: string, ref: string): string {
+  const fd = inRoot(rootFd, path, O_PATH, ref, true);
+  try {
+    const root = readlinkSync(`/proc/self/fd/${rootFd}`);
+    const target = readlinkSync(`/proc/self/fd/${fd}`);
+    if (root === '/') return target;
+    if (target === root) return '/';
+    return target.startsWith(`${root}/`) ? target.slice(root.length) : target;
+  } finally {
+    closeFd(fd);
   }
 }

@@ -1,63 +1,111 @@
 /**
  * Packs a file or directory tree into a tar stream, keeping numeric ownership, modes, mtimes,
- * symlinks and hardlinks (for `docker cp` out of a container and `docker export`). Entries are
- * named `<name>/...`; sockets are skipped (tar has no form for them).
+ * symlinks and hardlinks (for `docker cp` out of a container and `docker export`). The walk is
+ * confined by the kernel: it holds a descriptor per directory and opens each child by name with
+ * O_NOFOLLOW, so a container that swaps a directory for a symlink to `/` while we read gets an
+ * entry skipped, never a host file in the tar. Files are opened O_NONBLOCK and packed only when
+ * still regular (a FIFO cannot block a libuv thread). Sockets are skipped (tar has no form).
  */
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import {
+  O_DIRECTORY,
+  O_NONBLOCK,
+  O_RDONLY,
+  confined,
+  errnoOf,
+  isBlockMode,
+  isCharMode,
+  isDirMode,
+  isFifoMode,
+  isFileMode,
+  isSymlinkMode,
+  type RawStat,
+} from '../../../confine/confined-fs.js';
+import { closeFd, exactChunks } from '../../../confine/confined-root.js';
 
 export interface PackOptions {
-  /** Name of the top entry ("" = the contents of `hostPath` at the archive root). */
+  /** Name of the top entry ("" = the contents of the directory at the archive root). */
   readonly name: string;
-  /** Paths (host) not to descend into. */
-  readonly exclude?: ReadonlySet<string>;
   readonly signal?: AbortSignal;
 }
 
-export function packPath(hostPath: string, o: PackOptions): Readable {
+/**
+ * Packs `entry` (one name) of the directory held as `dirFd`, or with `entry` "" the directory
+ * itself. `dirFd` stays the caller's to close, after the stream has ended.
+ */
+export function packPath(dirFd: number, entry: string, o: PackOptions): Readable {
   const pack = tar.pack();
   const links = new Map<string, string>();
-  const add = async (path: string, name: string): Promise<void> => {
+  const sys = confined();
+  const add = async (parent: number, child: string, name: string): Promise<void> => {
     if (o.signal?.aborted) return;
-    const st = await lstat(path);
-    const header = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-    if (st.isDirectory()) {
-      if (name !== '') await entry(pack, { ...header, name: `${name}/`, type: 'directory' });
-      if (o.exclude?.has(path)) return;
-      for (const child of (await readdir(path)).sort())
-        await add(join(path, child), name === '' ? child : `${name}/${child}`);
+    let st: RawStat;
+    try {
+      st = sys.lstatat(parent, child);
+    } catch (e) {
+      // Gone since the directory was listed: a running container changes its files.
+      if (errnoOf(e) === 'ENOENT') return;
+      throw e;
+    }
+    const header = {
+      name,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      mtime: new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6)),
+    };
+    if (isDirMode(st.mode)) {
+      if (name !== '') await entryOf(pack, { ...header, name: `${name}/`, type: 'directory' });
+      const fd = child === '' ? parent : openChild(parent, child, O_RDONLY | O_DIRECTORY);
+      if (fd === undefined) return;
+      try {
+        for (const c of sys.readdir(fd).sort()) await add(fd, c, name === '' ? c : `${name}/${c}`);
+      } finally {
+        if (fd !== parent) closeFd(fd);
+      }
       return;
     }
-    if (st.isSymbolicLink()) {
-      await entry(pack, { ...header, type: 'symlink', linkname: await readlink(path) });
+    if (isSymlinkMode(st.mode)) {
+      const linkname = readlinkOrUndefined(parent, child);
+      if (linkname !== undefined) await entryOf(pack, { ...header, type: 'symlink', linkname });
       return;
     }
-    if (st.isFile()) {
+    if (isFileMode(st.mode)) {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? links.get(key) : undefined;
       if (first !== undefined) {
-        await entry(pack, { ...header, type: 'link', linkname: first });
+        await entryOf(pack, { ...header, type: 'link', linkname: first });
         return;
       }
-      if (st.nlink > 1) links.set(key, name);
-      const sink = pack.entry({ ...header, type: 'file', size: st.size });
-      await pipeline(createReadStream(path), sink);
+      const fd = openChild(parent, child, O_RDONLY | O_NONBLOCK);
+      if (fd === undefined) return;
+      try {
+        const now = sys.lstatat(fd, '');
+        // Swapped for something else since the lstat: skip it, read nothing.
+        if (!isFileMode(now.mode) || now.ino !== st.ino || now.dev !== st.dev) return;
+        if (st.nlink > 1) links.set(key, name);
+        await pipeline(
+          Readable.from(exactChunks(fd, st.size)),
+          pack.entry({ ...header, type: 'file', size: st.size }),
+        );
+      } finally {
+        closeFd(fd);
+      }
       return;
     }
-    if (st.isFIFO()) await entry(pack, { ...header, type: 'fifo' });
-    else if (st.isCharacterDevice() || st.isBlockDevice())
-      await entry(pack, {
+    if (isFifoMode(st.mode)) await entryOf(pack, { ...header, type: 'fifo' });
+    else if (isCharMode(st.mode) || isBlockMode(st.mode))
+      await entryOf(pack, {
         ...header,
-        type: st.isCharacterDevice() ? 'character-device' : 'block-device',
-        devmajor: Math.floor(st.rdev / 256),
-        devminor: st.rdev % 256,
+        type: isCharMode(st.mode) ? 'character-device' : 'block-device',
+        // Linux's dev_t: 12 bits of major above the low 8 of minor, the rest of minor above.
+        devmajor: (st.rdev >> 8) & 0xfff,
+        devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00),
       });
   };
-  add(hostPath, o.name).then(
+  add(dirFd, entry, o.name).then(
     () => {
       pack.finalize();
     },
@@ -69,7 +117,30 @@ export function packPath(hostPath: string, o: PackOptions): Readable {
   return Readable.from(pack as AsyncIterable<Buffer>);
 }
 
-function entry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
+/** A symlink's target; undefined when the name is gone or is no longer a symlink. */
+function readlinkOrUndefined(parent: number, child: string): string | undefined {
+  try {
+    return confined().readlinkat(parent, child);
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === 'ENOENT' || code === 'EINVAL') return undefined;
+    throw e;
+  }
+}
+
+/** A child opened by name without following a symlink; undefined when it went away or changed kind. */
+function openChild(parent: number, child: string, flags: number): number | undefined {
+  try {
+    return confined().openat(parent, child, flags, 0);
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENXIO')
+      return undefined;
+    throw e;
+  }
+}
+
+function entryOf(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
   return new Promise((resolve, reject) => {
     pack.entry(header, (err) => {
       if (err) reject(err);
