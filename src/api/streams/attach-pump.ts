@@ -68,7 +68,12 @@ export async function pumpSession(
     const scanner = new DetachKeyScanner(o.detachKeys);
     socket.on('data', (chunk: Buffer) => {
       const { data, detached } = scanner.scan(chunk);
-      if (data.length > 0) session.input.write(data);
+      // Backpressure: a client that sends faster than the container reads is paused, so
+      // skiffd never buffers an unbounded stdin in memory.
+      if (data.length > 0 && !session.input.write(data)) {
+        socket.pause();
+        session.input.once('drain', () => socket.resume());
+      }
       if (detached) session.close();
     });
     // The client's half-close is stdin EOF; its leaving without one is a detach.

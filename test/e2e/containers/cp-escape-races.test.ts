@@ -54,7 +54,7 @@ describe('docker cp, export and commit against a container racing symlink swaps'
     const bin = join(d.dir, 'path-swapper');
     await execOk('gcc', ['-static', '-O2', '-o', bin, src]);
     await dockerOk(d, ['run', '-d', '--name', 'racer', 'busybox', 'sleep', '3600']);
-    await dockerOk(d, ['cp', bin, 'racer:/path-swapper']);
+    await dockerOk(d, ['cp', bin, 'racer:/bin/path-swapper']);
     await dockerOk(d, [
       'exec',
       'racer',
@@ -62,7 +62,7 @@ describe('docker cp, export and commit against a container racing symlink swaps'
       '-c',
       `mkdir -p /w/d && echo mine > /w/d/f && ln -s ${victim} /w/evil`,
     ]);
-    await dockerOk(d, ['exec', '-d', 'racer', '/path-swapper', '/w/d', '/w/evil']);
+    await dockerOk(d, ['exec', '-d', 'racer', '/bin/path-swapper', '/w/d', '/w/evil']);
   });
   after(async () => {
     await d.cleanup();
