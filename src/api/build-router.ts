@@ -11,6 +11,8 @@ import { volumeRoutes } from './routes/volumes.js';
 import { eventRoutes } from './routes/events.js';
 import { imageRoutes } from './routes/images.js';
 import { systemDfRoutes } from './routes/system-df.js';
+import { networkRoutes } from './routes/networks.js';
+import { buildCacheRoutes } from './routes/build-cache.js';
 
 export function buildRouter(): Router<ApiServices> {
   const r = new Router<ApiServices>();
@@ -25,5 +27,7 @@ export function buildRouter(): Router<ApiServices> {
   eventRoutes(r);
   imageRoutes(r);
   systemDfRoutes(r);
+  networkRoutes(r);
+  buildCacheRoutes(r);
   return r;
 }

@@ -9,6 +9,7 @@ import type { VolumeRouteServices } from './routes/volumes.js';
 import type { EventRouteServices } from './routes/events.js';
 import type { ImageRouteServices } from './routes/images.js';
 import type { SystemDfServices } from './routes/system-df.js';
+import type { NetworkRouteServices } from './routes/networks.js';
 
 export type ApiServices = SystemRouteServices &
   ContainerRouteServices &
@@ -19,4 +20,5 @@ export type ApiServices = SystemRouteServices &
   VolumeRouteServices &
   EventRouteServices &
   ImageRouteServices &
-  SystemDfServices;
+  SystemDfServices &
+  NetworkRouteServices;

@@ -35,6 +35,7 @@ import type { DaemonConfig } from './config/daemon-config.js';
 import type { SkiffdEnvironment } from './config/environment.js';
 import { buildSpecFactory } from './spec-factory.js';
 import { imageResolver, imageCommitter } from './image-adapters.js';
+import { buildNetworkService } from './build-networks.js';
 
 export interface ServiceInputs {
   readonly config: DaemonConfig;
@@ -96,6 +97,13 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   );
   await volumes.load();
   await spreadSubdirectories(join(config.dataRoot, 'volumes'), host.binaries.skiffFsops, log);
+  const networks = await buildNetworkService({
+    config,
+    host,
+    engineId: i.identity.id,
+    events,
+    log,
+  });
 
   const runtime =
     host.runtime && host.binaries.conmon
@@ -196,7 +204,15 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     openFileDescriptors: async () => (await readdir('/proc/self/fd')).length,
   });
   return {
-    api: { system, containers, volumes, events, images, imageCommitter: imageCommitter(images) },
+    api: {
+      system,
+      containers,
+      volumes,
+      events,
+      images,
+      imageCommitter: imageCommitter(images),
+      networks,
+    },
     shutdown: async (o) => {
       if (o.stopContainers) await containers.stopAll();
       runtime?.close();
