@@ -2,11 +2,16 @@
  * Images by id (the config digest) and names by reference: `<dataRoot>/images/<hex>.json` per
  * image and one `repositories.json` for tags and repo digests, each written atomically. Layers
  * are shared by chain id (snapshots) and by blob digest (content store).
+ *
+ * Changes to the names are read-modify-writes of one file: each builds the next table from the
+ * current one, writes it and only then makes it current, one at a time (`updateRepos`). Unordered,
+ * concurrent writes of whole tables let an older table land last, and tags were lost on restart.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { readJsonFile, writeJsonAtomic } from '../store/atomic-file.js';
+import { KeyLock } from '../store/key-lock.js';
 import type { Descriptor } from './descriptor.js';
 import {
   canonical,
@@ -46,6 +51,7 @@ interface Repositories {
 export class ImageStore {
   private readonly images = new Map<string, StoredImage>();
   private repos: Repositories = { tags: {}, digests: {} };
+  private readonly locks = new KeyLock();
 
   private constructor(private readonly root: string) {}
 
@@ -83,11 +89,10 @@ export class ImageStore {
   }
 
   async remove(id: string): Promise<void> {
-    this.repos = {
-      tags: keep(this.repos.tags, (v) => v !== id),
-      digests: keep(this.repos.digests, (v) => v !== id),
-    };
-    await this.saveRepos();
+    await this.updateRepos((r) => ({
+      tags: keep(r.tags, (v) => v !== id),
+      digests: keep(r.digests, (v) => v !== id),
+    }));
     await rm(join(this.root, `${id.slice(7)}.json`), { force: true });
     this.images.delete(id);
   }
@@ -96,23 +101,24 @@ export class ImageStore {
   async tag(ref: ImageReference, id: string): Promise<string | undefined> {
     if (!ref.tag) throw new InvalidArgumentError('a tag is required');
     const key = canonical({ domain: ref.domain, path: ref.path, tag: ref.tag });
-    const before = this.repos.tags[key];
-    this.repos.tags[key] = id;
-    await this.saveRepos();
+    let before: string | undefined;
+    await this.updateRepos((r) => {
+      before = r.tags[key];
+      return { tags: { ...r.tags, [key]: id }, digests: r.digests };
+    });
     return before !== id ? before : undefined;
   }
 
   async untag(key: string): Promise<void> {
-    this.repos = {
-      tags: keep(this.repos.tags, (_v, k) => k !== key),
-      digests: keep(this.repos.digests, (_v, k) => k !== key),
-    };
-    await this.saveRepos();
+    await this.updateRepos((r) => ({
+      tags: keep(r.tags, (_v, k) => k !== key),
+      digests: keep(r.digests, (_v, k) => k !== key),
+    }));
   }
 
   async addDigest(ref: ImageReference, digest: string, id: string): Promise<void> {
-    this.repos.digests[`${repositoryName(ref)}@${digest}`] = id;
-    await this.saveRepos();
+    const key = `${repositoryName(ref)}@${digest}`;
+    await this.updateRepos((r) => ({ tags: r.tags, digests: { ...r.digests, [key]: id } }));
   }
 
   /** Canonical tagged references of an image. */
@@ -173,8 +179,13 @@ export class ImageStore {
     throw new NotFoundError(`No such image: ${refOrId}`);
   }
 
-  private async saveRepos(): Promise<void> {
-    await writeJsonAtomic(join(this.root, 'repositories.json'), this.repos);
+  /** One read-modify-write of repositories.json at a time; memory follows the file. */
+  private updateRepos(change: (current: Repositories) => Repositories): Promise<void> {
+    return this.locks.with('repositories', async () => {
+      const next = change(this.repos);
+      await writeJsonAtomic(join(this.root, 'repositories.json'), next);
+      this.repos = next;
+    });
   }
 }
 

@@ -57,7 +57,10 @@ export interface Snapshotter {
    * Turns active snapshot `key` into committed snapshot `name` (atomically: a crash leaves
    * either the active or the committed one). `key` no longer exists afterwards. `parent`
    * (only where `independentLayers`; `key` prepared without one) sets the committed
-   * snapshot's parent, which must be committed.
+   * snapshot's parent, which must be committed. Committed names are chain ids (a name is its
+   * content): when `name` is already committed on the same parent — another pull unpacked the
+   * same layer meanwhile — `key` is discarded and the commit succeeds, leaving one snapshot;
+   * any other existing `name` is a ConflictError. Concurrent commits of one name are serialised.
    */
   commit(
     name: string,

@@ -3,11 +3,12 @@
  * state, each under the container's lock, with Docker's results (304 for no-ops, 409 for a
  * container in the wrong state) and events (kill → die → stop).
  */
-import { ConflictError } from '../../errors.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerRunner } from './container-runner.js';
 import { validateName } from './container-names.js';
+import { unpublishPorts } from './publish-ports.js';
 import { parseSignal } from './signals.js';
 
 export type StopResult = 'stopped' | 'not-running';
@@ -120,7 +121,11 @@ export class ContainerControl {
     await this.ctx.locks.with(`container:${rec.id}`, async () => {
       this.ctx.store.reserveName(name, rec.id);
       const cur = this.ctx.store.find(rec.id);
-      await this.runner.save({ ...cur, name });
+      // The new name was reserved for this container: a failed save must not keep it taken.
+      await this.runner.save({ ...cur, name }).catch((e: unknown) => {
+        this.ctx.store.releaseName(name, rec.id);
+        throw e;
+      });
     });
     this.ctx.events.publish('container', 'rename', rec.id, {
       ...attrs(rec),
@@ -129,50 +134,75 @@ export class ContainerControl {
     });
   }
 
-  /** docker rm: running containers need force (then they are killed first). */
+  /**
+   * docker rm: running containers need force (then they are killed first). The state is read
+   * under the container's lock: a start holds that lock until the container runs, so an rm that
+   * arrives mid-start sees it running (409 without force) instead of deleting what is starting
+   * (whose published ports nobody would then release).
+   */
   async remove(ref: string, o: { force: boolean; volumes: boolean }): Promise<void> {
     const rec = this.ctx.store.find(ref);
     const id = rec.id;
-    if (rec.state.status === 'removing')
-      throw new ConflictError(`removal of container ${id} is already in progress`);
-    const active =
-      rec.state.status === 'running' ||
-      rec.state.status === 'paused' ||
-      rec.state.status === 'restarting';
-    if (active && !o.force) {
-      const what = rec.state.status === 'paused' ? 'container is paused' : 'container is running';
-      throw new ConflictError(
-        `cannot remove container "/${rec.name}": ${what}: stop the container before removing or force remove`,
-      );
-    }
-    if (active) {
+    const removed = await this.ctx.locks.with(`container:${id}`, async () => {
+      const cur = this.ctx.store.get(id);
+      if (!cur) throw new NotFoundError(`No such container: ${ref}`);
+      if (cur.state.status === 'removing')
+        throw new ConflictError(`removal of container ${id} is already in progress`);
+      if (!isActive(cur)) {
+        await this.removeLocked(cur);
+        return cur;
+      }
+      if (!o.force) {
+        const what = cur.state.status === 'paused' ? 'container is paused' : 'container is running';
+        throw new ConflictError(
+          `cannot remove container "/${cur.name}": ${what}: stop the container before removing or force remove`,
+        );
+      }
       this.runner.cancelRestart(id);
-      await this.markStopped(id);
+      if (!cur.state.manuallyStopped)
+        await this.runner.save({ ...cur, state: { ...cur.state, manuallyStopped: true } });
+      return undefined;
+    });
+    let last = removed;
+    if (!last) {
+      // Killed outside the lock: recording the exit (and releasing its ports) takes it.
       const task = this.runner.task(id);
       if (task) {
         const exited = this.runner.waiters.nextExit(id);
         await task.kill('SIGKILL', true).catch(() => undefined);
         await Promise.race([exited, delay(30_000)]);
       }
-    }
-    await this.ctx.locks.with(`container:${id}`, async () => {
-      const cur = this.ctx.store.get(id);
-      if (!cur) return;
-      await this.runner.save({ ...cur, state: { ...cur.state, status: 'removing' } });
-      const task = this.runner.task(id);
-      if (task) await task.delete(true).catch(() => undefined);
-      await this.runner.removeBundle(id);
-      await this.ctx.snapshots.remove(id).catch((e: unknown) => {
-        this.ctx.log.warn({ id, err: e }, 'removing the container snapshot failed');
+      last = await this.ctx.locks.with(`container:${id}`, async () => {
+        const cur = this.ctx.store.get(id);
+        if (cur) await this.removeLocked(cur);
+        return cur;
       });
-      await this.ctx.store.delete(id);
-      this.runner.attachHub.cancel(id);
-    });
+      if (!last) return;
+    }
     if (o.volumes)
-      for (const m of rec.mountPoints)
+      for (const m of last.mountPoints)
         if (m.anonymous && m.name) await this.ctx.volumes.removeIfUnused(m.name);
-    this.ctx.events.publish('container', 'destroy', id, attrs(rec));
-    this.runner.waiters.notifyRemoved(id, { code: rec.state.exitCode });
+    this.ctx.events.publish('container', 'destroy', id, attrs(last));
+    this.runner.waiters.notifyRemoved(id, { code: last.state.exitCode });
+  }
+
+  /** Requires the container's lock. */
+  private async removeLocked(cur: ContainerRecord): Promise<void> {
+    const id = cur.id;
+    await this.runner.save({ ...cur, state: { ...cur.state, status: 'removing' } });
+    const task = this.runner.task(id);
+    if (task) {
+      await task.delete(true).catch(() => undefined);
+      // Still running (started again after the kill): its exit will find no record, so its
+      // ports are released here.
+      if (this.ctx.ports && cur.state.ports) await unpublishPorts(this.ctx.ports, cur.state.ports);
+    }
+    await this.runner.removeBundle(id);
+    await this.ctx.snapshots.remove(id).catch((e: unknown) => {
+      this.ctx.log.warn({ id, err: e }, 'removing the container snapshot failed');
+    });
+    await this.ctx.store.delete(id);
+    this.runner.attachHub.cancel(id);
   }
 
   private async markStopped(id: string): Promise<void> {
@@ -182,6 +212,11 @@ export class ContainerControl {
         await this.runner.save({ ...cur, state: { ...cur.state, manuallyStopped: true } });
     });
   }
+}
+
+function isActive(rec: ContainerRecord): boolean {
+  const s = rec.state.status;
+  return s === 'running' || s === 'paused' || s === 'restarting';
 }
 
 export function attrs(rec: ContainerRecord): Record<string, string> {

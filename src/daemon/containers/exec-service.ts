@@ -1,13 +1,17 @@
 /**
  * `docker exec`: exec instances live in memory, as in dockerd (they vanish with the daemon and
  * with their container). create → start (attached or detached) → inspect for the exit code.
+ * An exec that is not running (finished, failed, or never started) stays inspectable for a
+ * while and is then dropped, as dockerd's exec GC does: otherwise a container that runs a
+ * health check or a `docker exec` every few seconds for months would hold every one of them.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { newId } from '../../store/ids.js';
-import type { AttachSession, ExecProcess } from '../../runtime/runtime.js';
+import type { AttachSession, ExecProcess, Task } from '../../runtime/runtime.js';
 import type { ContainerContext } from './container-context.js';
+import type { ContainerRecord } from './container-record.js';
 import type { ContainerRunner } from './container-runner.js';
 import { mergeEnv } from './merge-image-config.js';
 
@@ -45,12 +49,30 @@ export interface ExecStart {
   readonly done: Promise<void>;
 }
 
+/** How long execs that are not running are kept. */
+export interface ExecRetention {
+  /** An exec is dropped this long after it finished (or was created, if it never started). */
+  readonly ttlMs: number;
+  /** Beyond this many execs that are not running, a container's oldest ones are dropped. */
+  readonly maxIdlePerContainer: number;
+  readonly now: () => number;
+}
+
+export const DEFAULT_EXEC_RETENTION: ExecRetention = {
+  ttlMs: 5 * 60_000,
+  maxIdlePerContainer: 100,
+  now: () => Date.now(),
+};
+
 export class ExecService {
   private readonly execs = new Map<string, ExecInstance>();
+  /** Since when each exec that is not running has been so; running execs have no entry. */
+  private readonly idleSince = new Map<string, number>();
 
   constructor(
     private readonly ctx: ContainerContext,
     private readonly runner: ContainerRunner,
+    private readonly retention: ExecRetention = DEFAULT_EXEC_RETENTION,
   ) {}
 
   create(ref: string, config: ExecConfig): string {
@@ -59,7 +81,9 @@ export class ExecService {
       throw new ConflictError(`Container ${rec.id} is paused, unpause the container before exec`);
     if (rec.state.status !== 'running' || !this.runner.task(rec.id))
       throw new ConflictError(`Container ${rec.id} is not running`);
+    this.prune();
     const id = newId();
+    this.idleSince.set(id, this.retention.now());
     this.execs.set(id, {
       id,
       containerId: rec.id,
@@ -78,6 +102,7 @@ export class ExecService {
   }
 
   get(id: string): ExecInstance {
+    this.prune();
     const e = this.execs.get(id);
     if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
     return e;
@@ -91,6 +116,22 @@ export class ExecService {
     if (!task || rec.state.status !== 'running')
       throw new ConflictError(`Container ${rec.id} is not running`);
     e.started = true;
+    this.idleSince.delete(id);
+    try {
+      return await this.launch(e, rec, task, o);
+    } catch (err) {
+      this.idleSince.set(id, this.retention.now());
+      throw err;
+    }
+  }
+
+  private async launch(
+    e: ExecInstance,
+    rec: ContainerRecord,
+    task: Task,
+    o: { detach: boolean; tty?: boolean },
+  ): Promise<ExecStart> {
+    const id = e.id;
     const tty = o.tty ?? e.config.tty;
     const base = JSON.parse(
       await readFile(join(this.runner.bundle(rec.id), 'config.json'), 'utf8'),
@@ -129,6 +170,7 @@ export class ExecService {
       (exit) => {
         e.running = false;
         e.exitCode = exit.code;
+        this.idleSince.set(id, this.retention.now());
         this.ctx.events.publish('container', 'exec_die', rec.id, {
           execID: id,
           exitCode: String(exit.code),
@@ -139,6 +181,7 @@ export class ExecService {
       () => {
         e.running = false;
         e.exitCode = 126;
+        this.idleSince.set(id, this.retention.now());
       },
     );
     return { tty, ...(proc.session ? { session: proc.session } : {}), done };
@@ -152,10 +195,39 @@ export class ExecService {
 
   /** Exec instances of a container (inspect's ExecIDs); dropped when it is removed. */
   idsOf(containerId: string): string[] {
+    this.prune();
     return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
   }
 
   forget(containerId: string): void {
-    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.drop(id);
+  }
+
+  /** Drops execs idle longer than the TTL, then each container's oldest beyond the cap. */
+  private prune(): void {
+    const now = this.retention.now();
+    const idleByContainer = new Map<string, { id: string; since: number }[]>();
+    for (const [id, e] of this.execs) {
+      const since = this.idleSince.get(id);
+      if (since === undefined) continue;
+      if (now - since >= this.retention.ttlMs) {
+        this.drop(id);
+        continue;
+      }
+      const list = idleByContainer.get(e.containerId) ?? [];
+      list.push({ id, since });
+      idleByContainer.set(e.containerId, list);
+    }
+    for (const list of idleByContainer.values()) {
+      const excess = list.length - this.retention.maxIdlePerContainer;
+      if (excess <= 0) continue;
+      list.sort((a, b) => a.since - b.since);
+      for (const { id } of list.slice(0, excess)) this.drop(id);
+    }
+  }
+
+  private drop(id: string): void {
+    this.execs.delete(id);
+    this.idleSince.delete(id);
   }
 }

@@ -43,20 +43,39 @@ export async function conmonTtyExec(
     tty: true,
     stdin: io.stdin,
   });
+  // conmon links `socks/<cuuid>` to `dir`; a failed exec leaves both behind otherwise.
+  const socketLink = join(c.socketDir, cuuidOf(execId));
+  const cleanUp = async (): Promise<void> => {
+    await rm(socketLink, { force: true });
+    await rm(dir, { recursive: true, force: true });
+  };
   const p = spawnConmon(c.conmon, argv, c.env, true);
   p.start();
   try {
     await p.attachReady();
   } catch (e) {
     p.closePipes();
+    await cleanUp();
     throw new InternalError(`exec failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const session = await openAttach(c.bridge, join(c.socketDir, cuuidOf(execId), 'attach'));
+  const session = await openAttach(c.bridge, join(socketLink, 'attach')).catch(
+    async (e: unknown) => {
+      p.closePipes();
+      await cleanUp();
+      throw e;
+    },
+  );
   p.start();
-  const first = await p.nextSync();
+  const first = await p.nextSync().catch(async (e: unknown) => {
+    session.close();
+    p.closePipes();
+    await cleanUp();
+    throw e;
+  });
   if (first.data < 0) {
     session.close();
     p.closePipes();
+    await cleanUp();
     throw new InternalError(`OCI runtime exec failed: ${first.message ?? 'unknown error'}`);
   }
   const exited: Promise<Exit> = (async () => {
@@ -75,8 +94,7 @@ export async function conmonTtyExec(
       }
     });
     p.closePipes();
-    await rm(join(c.socketDir, cuuidOf(execId)), { force: true });
-    await rm(dir, { recursive: true, force: true });
+    await cleanUp();
     return { code, oomKilled: false, finishedAt: new Date() };
   })();
   return {

@@ -3,9 +3,9 @@
  * as the OCI runtime: create spawns conmon, which runs `<runtime> create` and reports the pid on
  * its sync pipe (or the runtime's own error message).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InternalError } from '../../errors.js';
+import { InternalError, isNotFound } from '../../errors.js';
 import type { CreateTaskRequest, Runtime, Task } from '../runtime.js';
 import { conmonCreateArgv } from './conmon-args.js';
 import { cuuidOf, type ConmonContext } from './conmon-context.js';
@@ -55,6 +55,7 @@ export class ConmonRuntime implements Runtime {
     const exits = new ExitWatcher(join(o.execRoot, 'exits'));
     await exits.start();
     await mkdir(join(o.execRoot, 'socks'), { recursive: true, mode: 0o700 });
+    await removeDanglingLinks(join(o.execRoot, 'socks'));
     return new ConmonRuntime(o, exits);
   }
 
@@ -64,6 +65,9 @@ export class ConmonRuntime implements Runtime {
 
   async create(req: CreateTaskRequest): Promise<Task> {
     const files = this.files(req.bundle);
+    // conmon links `socks/<cuuid>` to the bundle before the runtime runs, and leaves the link
+    // behind when the runtime fails: only a task's delete removes it otherwise.
+    const socketLink = join(this.c.socketDir, cuuidOf(req.id));
     // Leftovers of an earlier run of the same container would confuse the new monitor.
     await Promise.all(
       [
@@ -71,6 +75,7 @@ export class ConmonRuntime implements Runtime {
         files.conmonPidFile,
         join(req.bundle, 'oom'),
         this.c.exits.path(req.id),
+        socketLink,
       ].map((f) => rm(f, { force: true })),
     );
     const argv = conmonCreateArgv({
@@ -95,13 +100,18 @@ export class ConmonRuntime implements Runtime {
     let msg;
     try {
       msg = await p.nextSync();
+    } catch (e) {
+      await rm(socketLink, { force: true });
+      throw e;
     } finally {
       p.closePipes();
     }
-    if (msg.data < 0)
+    if (msg.data < 0) {
+      await rm(socketLink, { force: true });
       throw new InternalError(
         cleanRuntimeMessage(msg.message ?? 'the OCI runtime failed to create the container'),
       );
+    }
     const conmonPid = Number((await readFile(files.conmonPidFile, 'utf8').catch(() => '0')).trim());
     const task = new ConmonTask(this.c, req.id, req.bundle, msg.data, conmonPid);
     const log = req.io.log;
@@ -135,6 +145,19 @@ export class ConmonRuntime implements Runtime {
 
   private files(bundle: string): { containerPidFile: string; conmonPidFile: string } {
     return { containerPidFile: join(bundle, 'pidfile'), conmonPidFile: join(bundle, 'conmon.pid') };
+  }
+}
+
+/**
+ * Attach-socket links whose target is gone (a container or exec that failed, or a crash before
+ * its task was deleted): a live container's or exec's link points into its bundle, which exists.
+ */
+async function removeDanglingLinks(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const link = join(dir, name);
+    await stat(link).catch(async (e: unknown) => {
+      if (isNotFound(e)) await rm(link, { force: true });
+    });
   }
 }
 
