@@ -1,14 +1,15 @@
 /**
- * Opens the API listeners: unix sockets (mode 0600, a stale file replaced, a live one refused)
- * and TCP only with TLS, as Docker's rootless mode documents (seed 001 "Expose Docker API socket
- * via TCP").
+ * Opens the API listeners: unix sockets (mode 0600 from the first moment, a stale file replaced,
+ * a live one refused) and TCP only with TLS, as Docker's rootless mode documents (seed 001
+ * "Expose Docker API socket via TCP"), with deadlines for clients that connect and then stall.
  */
-import { readFileSync } from 'node:fs';
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmod, link, lstat, mkdtemp, rm, unlink } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { connect } from 'node:net';
-import { ConflictError, InvalidArgumentError, isNotFound } from '../errors.js';
+import { connect, isIP } from 'node:net';
+import { dirname, join } from 'node:path';
+import { ConflictError, InvalidArgumentError, errnoCode, isNotFound } from '../errors.js';
 
 export interface TlsFiles {
   readonly ca?: string;
@@ -83,16 +84,61 @@ export async function claimSocketPath(path: string): Promise<void> {
   await unlink(path);
 }
 
+const SUN_PATH_MAX = 107;
+
+/**
+ * Listens on `path` with mode 0600 from the start. bind(2) gives the socket the process umask's
+ * mode, and a chmod after it leaves a window in which anyone may connect; changing the umask is
+ * process-wide (other threads create files meanwhile). So the socket is bound in a fresh 0700
+ * directory beside `path`, narrowed there, and hard-linked into place (link fails rather than
+ * replace a socket that appeared meanwhile).
+ */
 export async function listenUnix(server: HttpServer, path: string): Promise<void> {
+  // sun_path holds 107 bytes and libuv cuts longer names short without a word.
+  const boundLength = Buffer.byteLength(join(dirname(path), '.sk-XXXXXX', 's'));
+  if (boundLength > SUN_PATH_MAX)
+    throw new InvalidArgumentError(
+      `unix socket directory ${dirname(path)} is too long: sockets are bound in a private directory there, which needs ${boundLength} of the ${SUN_PATH_MAX} bytes a socket path may have`,
+    );
   await claimSocketPath(path);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
+  const privateDir = await mkdtemp(join(dirname(path), '.sk-'));
+  try {
+    const bound = join(privateDir, 's');
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(bound, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
+    try {
+      await chmod(bound, 0o600);
+      await link(bound, path);
+    } catch (e) {
+      server.close();
+      if (errnoCode(e) === 'EEXIST')
+        throw new ConflictError(`another daemon is already serving ${path}; stop it first`);
+      throw e;
+    }
+    removeOnClose(server, path);
+  } finally {
+    await rm(privateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Node unlinks the name it bound on close; the socket's public name is ours to remove, unless
+ * it is no longer our socket by then.
+ */
+function removeOnClose(server: HttpServer, path: string): void {
+  const ino = lstatSync(path).ino;
+  server.once('close', () => {
+    try {
+      if (lstatSync(path).ino === ino) unlinkSync(path);
+    } catch {
+      // gone already
+    }
   });
-  await chmod(path, 0o600);
 }
 
 export function tlsServerOptions(
@@ -103,6 +149,12 @@ export function tlsServerOptions(
     throw new InvalidArgumentError(
       `refusing to listen on ${addr} without TLS: anyone who reaches that port would control your containers and your files. Set "tlscert" and "tlskey" (and "tlsverify" with "tlscacert") in daemon.json, or use a unix socket`,
     );
+  // Without a CA of its own, Node checks client certificates against its bundle of public CAs:
+  // anyone who can buy a certificate would get in.
+  if (tls.verify && !tls.ca)
+    throw new InvalidArgumentError(
+      `refusing to listen on ${addr}: "tlsverify" needs "tlscacert", the CA that signed the client certificates to accept (without it any certificate from a public CA would be let in)`,
+    );
   const opts = {
     cert: readFileSync(tls.cert),
     key: readFileSync(tls.key),
@@ -110,6 +162,51 @@ export function tlsServerOptions(
     rejectUnauthorized: tls.verify,
   };
   return tls.ca ? { ...opts, ca: readFileSync(tls.ca) } : opts;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** What to shout when TCP clients are not verified and others than this machine can connect. */
+export function tlsWarning(tls: TlsFiles, host: string, addr: string): string | undefined {
+  if (tls.verify || isLoopbackHost(host)) return undefined;
+  return `listening on ${addr} with TLS but without "tlsverify": anyone who can reach this address can control your containers and everything your user can read and write. Set "tlsverify" and "tlscacert" to accept only clients with a certificate from your CA, or listen on 127.0.0.1`;
+}
+
+/** How long a TCP client may stall before its connection is dropped. */
+export interface TcpTimeouts {
+  /** From the first byte of a request to the end of its headers. */
+  readonly headersMs: number;
+  /**
+   * Silence on a connection whose request has not fully arrived (or that sent none yet, TLS
+   * handshake included). A request that is in is the server's to answer: slow handlers, waits
+   * and silent streams are not the client's fault, and hijacked streams are exempt.
+   */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_TCP_TIMEOUTS: TcpTimeouts = { headersMs: 60_000, idleMs: 60_000 };
+
+/** An HTTPS server for a TCP address, with the deadlines of `t`. */
+export function createTcpServer(
+  tls: TlsFiles | undefined,
+  addr: string,
+  t: TcpTimeouts,
+): HttpsServer {
+  const server = createHttpsServer({
+    ...tlsServerOptions(tls, addr),
+    handshakeTimeout: t.idleMs,
+    headersTimeout: t.headersMs,
+    // Uploads (image load, archives) and hijacked streams last as long as they last.
+    requestTimeout: 0,
+    // How often Node looks for expired headers: often enough for the deadline to mean something.
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(t.headersMs / 4))),
+  });
+  server.setTimeout(t.idleMs);
+  return server;
 }
 
 export async function listenTcp(server: HttpsServer, host: string, port: number): Promise<void> {
@@ -121,5 +218,3 @@ export async function listenTcp(server: HttpsServer, host: string, port: number)
     });
   });
 }
-
-export { createHttpsServer };

@@ -23,17 +23,77 @@ export interface RequestContext {
   body(): Promise<unknown>;
 }
 
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_JSON_BODY_BYTES)
-      throw new InvalidArgumentError(`request body larger than ${MAX_JSON_BODY_BYTES} bytes`);
-    chunks.push(b);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+/**
+ * Bounds the wait for a JSON body as a whole: a client that sends its headers and then a byte
+ * now and then must not hold a connection (and a request slot) for good.
+ */
+export const JSON_BODY_TIMEOUT_MS = 60_000;
+
+/**
+ * The JSON body of `req`; undefined when empty. Rejects when it is larger than
+ * MAX_JSON_BODY_BYTES, malformed, cut short, or not all there after `timeoutMs`; the request is
+ * then left incomplete, and the server closes the connection after its error reply.
+ */
+export function readJsonBody(
+  req: IncomingMessage,
+  timeoutMs: number = JSON_BODY_TIMEOUT_MS,
+): Promise<unknown> {
+  if (req.readableEnded) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const fail = (e: Error): void => {
+      stop();
+      req.pause();
+      reject(e);
+    };
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > MAX_JSON_BODY_BYTES)
+        fail(new InvalidArgumentError(`request body larger than ${MAX_JSON_BODY_BYTES} bytes`));
+      else chunks.push(b);
+    };
+    const onEnd = (): void => {
+      stop();
+      let body: unknown;
+      try {
+        body = parseJson(Buffer.concat(chunks));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+      resolve(body);
+    };
+    const onError = (e: Error): void => {
+      fail(e);
+    };
+    const onClose = (): void => {
+      fail(new InvalidArgumentError('request body cut short: the client went away'));
+    };
+    const timer = setTimeout(() => {
+      fail(bodyTimeoutError(timeoutMs));
+    }, timeoutMs);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
+}
+
+export function bodyTimeoutError(timeoutMs: number): InvalidArgumentError {
+  const within = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs}ms`;
+  return new InvalidArgumentError(`request body not received within ${within}`);
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8').trim();
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

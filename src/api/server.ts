@@ -1,22 +1,31 @@
 /**
  * node:http on the API listeners: version prefix, routing, the common Docker headers, error
  * replies from the one mapping, streamed and hijacked replies, and graceful shutdown (stop
- * accepting, let in-flight requests finish, end long-lived streams).
+ * accepting, let in-flight requests finish, end long-lived streams). A client that stalls while
+ * sending its request is cut off (JSON bodies on every listener; connections and headers on TCP).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import { toHttpError } from './errors.js';
 import {
-  parseListenAddress,
-  listenUnix,
+  DEFAULT_TCP_TIMEOUTS,
+  createTcpServer,
   listenTcp,
-  tlsServerOptions,
-  createHttpsServer,
+  listenUnix,
+  parseListenAddress,
+  tlsWarning,
+  type TcpTimeouts,
   type TlsFiles,
 } from './listeners.js';
-import { readJsonBody, type RequestContext } from './request-context.js';
+import {
+  JSON_BODY_TIMEOUT_MS,
+  bodyTimeoutError,
+  readJsonBody,
+  type RequestContext,
+} from './request-context.js';
 import type { Reply } from './reply.js';
 import type { Router } from './router.js';
 import { writeHijackHandshake, readUpgradeBody } from './streams/hijack.js';
@@ -30,6 +39,13 @@ export interface ApiServerOptions<S> {
   readonly serverHeader: string;
   readonly experimental: boolean;
   readonly tls?: TlsFiles;
+  /** Deadlines for stalling clients; the defaults suit the daemon, tests pass small ones. */
+  readonly timeouts?: Partial<ApiTimeouts>;
+}
+
+export interface ApiTimeouts extends TcpTimeouts {
+  /** To receive a whole JSON request body (every listener; hijack bodies included). */
+  readonly bodyMs: number;
 }
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
@@ -40,8 +56,11 @@ export class ApiServer<S> {
   private inFlight = 0;
   private drained: (() => void) | undefined;
   private closing = false;
+  private readonly timeouts: ApiTimeouts;
 
-  constructor(private readonly opts: ApiServerOptions<S>) {}
+  constructor(private readonly opts: ApiServerOptions<S>) {
+    this.timeouts = { ...DEFAULT_TCP_TIMEOUTS, bodyMs: JSON_BODY_TIMEOUT_MS, ...opts.timeouts };
+  }
 
   async listen(addresses: readonly string[]): Promise<void> {
     for (const addr of addresses) {
@@ -49,9 +68,13 @@ export class ApiServer<S> {
       const server =
         parsed.kind === 'unix'
           ? createServer()
-          : createHttpsServer(tlsServerOptions(this.opts.tls, addr));
+          : createTcpServer(this.opts.tls, addr, this.timeouts);
       // Hijacked and streamed requests live long: no Node-imposed request deadline.
       server.requestTimeout = 0;
+      if (parsed.kind === 'tcp' && this.opts.tls) {
+        const warning = tlsWarning(this.opts.tls, parsed.host, addr);
+        if (warning) this.opts.log.warn({ addr }, warning);
+      }
       server.on('request', (req, res) => void this.onRequest(req, res));
       server.on(
         'upgrade',
@@ -104,8 +127,15 @@ export class ApiServer<S> {
     res.on('close', () => {
       abort.abort();
     });
+    // Idle sockets time out on TCP listeners only (server.timeout). Silence is the client's
+    // fault only while its request is still arriving; once it is in, the wait is ours.
+    res.on('timeout', () => {
+      if (!req.complete) res.destroy();
+    });
     try {
-      const reply = await this.dispatch(req, abort.signal, () => readJsonBody(req));
+      const reply = await this.dispatch(req, abort.signal, () =>
+        readJsonBody(req, this.timeouts.bodyMs),
+      );
       await this.send(req, res, reply, abort);
     } catch (err) {
       this.sendError(req, res, err);
@@ -128,7 +158,10 @@ export class ApiServer<S> {
       abort.abort();
     });
     try {
-      const { body, rest } = await readUpgradeBody(req, socket, head);
+      const { body, rest } = await withDeadline(
+        readUpgradeBody(req, socket, head),
+        this.timeouts.bodyMs,
+      );
       if (rest.length > 0) socket.unshift(rest);
       const reply = await this.dispatch(req, abort.signal, () => Promise.resolve(body));
       if (reply.kind !== 'hijack') {
@@ -146,6 +179,8 @@ export class ApiServer<S> {
         { kind: 'json', status: e.status, body: { message: e.message } },
         this.commonHeaders(),
       );
+      // The reply ends our side; a client that keeps its side open must not keep the socket.
+      setTimeout(() => socket.destroy(), 1000).unref();
     } finally {
       this.end();
     }
@@ -237,6 +272,8 @@ export class ApiServer<S> {
     abort: AbortController,
   ): Promise<void> {
     this.streams.add(abort);
+    // Attach and exec sessions may be silent for hours: no idle deadline on them.
+    if (socket instanceof Socket) socket.setTimeout(0);
     try {
       await reply.run({ socket, upgraded });
     } catch (err) {
@@ -261,6 +298,8 @@ export class ApiServer<S> {
       ...this.commonHeaders(),
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(body),
+      // A request body that never arrived whole (too large, too slow) is not worth waiting for.
+      ...(req.complete ? {} : { Connection: 'close' }),
     });
     res.end(body);
   }
@@ -273,6 +312,19 @@ export class ApiServer<S> {
     this.inFlight--;
     if (this.inFlight === 0 && this.closing) this.drained?.();
   }
+}
+
+/** `p`, or a rejection when it has not settled after `ms` (the body of an upgrade request). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(bodyTimeoutError(ms));
+    }, ms);
+  });
+  return Promise.race([p, deadline]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /** A normal reply written by hand on a socket that came through the 'upgrade' event. */

@@ -5,6 +5,42 @@ import type { Router } from '../router.js';
 import { parseFilters } from '../wire/filters.js';
 import { qTime } from '../wire/query.js';
 
+/** Events kept for a client that is not reading (dockerd's subscriber buffer holds 1024). */
+const MAX_BACKLOG = 1024;
+
+/** setTimeout waits at most 2^31-1 ms (about 24.8 days): longer waits are taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `fire` once the clock passes `atMs`. */
+class UntilTimer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly atMs: number,
+    private readonly fire: () => void,
+  ) {
+    this.arm();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): void {
+    const left = this.atMs - Date.now();
+    if (left < 0) {
+      this.fire();
+      return;
+    }
+    this.timer = setTimeout(
+      () => {
+        this.arm();
+      },
+      Math.min(left + 1, MAX_TIMER_MS),
+    );
+  }
+}
+
 export interface EventRouteServices {
   readonly events: EventBus;
 }
@@ -39,11 +75,21 @@ export function eventRoutes<S extends EventRouteServices>(r: Router<S>): void {
     async function* body(): AsyncIterable<string> {
       const queue: EngineEvent[] = [];
       let wake: (() => void) | undefined;
+      const poke = (): void => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      // One bus listener and one abort listener for the whole subscription, both gone when
+      // the client is (the bus drops its own on abort) or the stream ends.
       const unsubscribe = bus.subscribe((e) => {
-        queue.push(e);
-        wake?.();
-      });
+        // A client that stopped reading loses events rather than grow the daemon, as dockerd.
+        if (queue.length < MAX_BACKLOG) queue.push(e);
+        poke();
+      }, ctx.signal);
+      ctx.signal.addEventListener('abort', poke, { once: true });
       const untilNano = until ? BigInt(until.getTime()) * 1_000_000n : undefined;
+      const untilTimer = until ? new UntilTimer(until.getTime(), poke) : undefined;
       // Taken right after subscribing: an event is either in the replay or in the queue, never lost.
       const replay = since ? bus.since(BigInt(since.getTime()) * 1_000_000n) : [];
       const replayed = new Set(replay);
@@ -63,29 +109,12 @@ export function eventRoutes<S extends EventRouteServices>(r: Router<S>): void {
           }
           await new Promise<void>((resolve) => {
             wake = resolve;
-            const timer =
-              untilNano !== undefined
-                ? setTimeout(
-                    resolve,
-                    Math.max(
-                      0,
-                      Number((untilNano - BigInt(Date.now()) * 1_000_000n) / 1_000_000n),
-                    ) + 1,
-                  )
-                : undefined;
-            ctx.signal.addEventListener(
-              'abort',
-              () => {
-                if (timer) clearTimeout(timer);
-                resolve();
-              },
-              { once: true },
-            );
           });
-          wake = undefined;
         }
       } finally {
         unsubscribe();
+        ctx.signal.removeEventListener('abort', poke);
+        untilTimer?.cancel();
       }
     }
     return Promise.resolve({

@@ -61,11 +61,23 @@ export class EventBus {
     return this.history.filter((e) => e.timeNano >= sinceNano);
   }
 
-  subscribe(l: EventListener): () => void {
-    this.listeners.add(l);
-    return () => {
-      this.listeners.delete(l);
+  /**
+   * Adds `l` until the returned function is called or `signal` aborts (the client went away),
+   * whichever comes first; either way nothing of the subscription stays behind.
+   */
+  subscribe(l: EventListener, signal?: AbortSignal): () => void {
+    if (signal?.aborted) return () => undefined;
+    // A fresh function per subscription: the same listener subscribed twice is two subscriptions.
+    const entry: EventListener = (e) => {
+      l(e);
     };
+    const unsubscribe = (): void => {
+      this.listeners.delete(entry);
+      signal?.removeEventListener('abort', unsubscribe);
+    };
+    this.listeners.add(entry);
+    signal?.addEventListener('abort', unsubscribe, { once: true });
+    return unsubscribe;
   }
 
   get listenerCount(): number {

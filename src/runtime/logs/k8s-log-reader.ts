@@ -2,10 +2,14 @@
  * Reads a container's logs for `docker logs` / attach --logs: since/until, the last N lines
  * (reading the files backwards, never the whole of a large log), and follow (fs.watch on the
  * file, across rotations, until the container is done and the file drained).
+ *
+ * Memory stays bounded whatever the container wrote: files are read a chunk at a time and each
+ * line handed out as soon as it is complete; a line joined from partial records comes out in
+ * pieces of at most MAX_LINE_BYTES, as Docker's log copier hands its drivers a long line.
  */
 import { watch } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { LineAssembler, parseRecord } from './k8s-log-format.js';
+import { LineAssembler, parseRecord, type LogRecord } from './k8s-log-format.js';
 import { logFilesOldestFirst } from './log-files.js';
 
 export interface LogLine {
@@ -24,6 +28,54 @@ export interface ReadOptions {
 }
 
 const CHUNK = 64 * 1024;
+/** Docker's copier buffer: a longer line goes to the log driver in pieces of this size. */
+export const MAX_LINE_BYTES = 16 * 1024;
+/**
+ * conmon writes records of at most its 8 KiB buffer plus the header: a record line longer than
+ * this is damage, skipped up to its newline rather than buffered.
+ */
+const MAX_RECORD_BYTES = 64 * 1024;
+
+/**
+ * LineAssembler with a bound: when the joined line reaches MAX_LINE_BYTES, that much comes out
+ * as a piece without a newline and joining goes on with the rest.
+ */
+class BoundedAssembler {
+  private readonly asm = new LineAssembler();
+  private pendingBytes = 0;
+  private pendingStream: LogRecord['stream'] | undefined;
+
+  *push(r: LogRecord): Generator<LogLine> {
+    // LineAssembler keeps one pending line: a record of the other stream replaces it.
+    if (r.stream !== this.pendingStream) this.pendingBytes = 0;
+    this.pendingStream = r.stream;
+    let content = r.content;
+    while (this.pendingBytes + content.length > MAX_LINE_BYTES) {
+      const room = MAX_LINE_BYTES - this.pendingBytes;
+      this.asm.push({ ...r, partial: true, content: content.subarray(0, room) });
+      const piece = this.asm.flush();
+      if (piece) yield piece;
+      this.pendingBytes = 0;
+      content = content.subarray(room);
+    }
+    const line = this.asm.push({ ...r, content });
+    if (line) {
+      this.pendingBytes = 0;
+      yield line;
+    } else this.pendingBytes += content.length;
+  }
+
+  /** The partial line still open at the end, if any. */
+  flush(): LogLine | undefined {
+    this.pendingBytes = 0;
+    return this.asm.flush();
+  }
+}
+
+/** Where the next unread record of a file starts; advanced as records are read. */
+interface Cursor {
+  offset: number;
+}
 
 export class K8sLogReader {
   async *read(path: string, o: ReadOptions): AsyncIterable<LogLine> {
@@ -38,12 +90,11 @@ export class K8sLogReader {
     let position = 0;
     for (let i = startOffsets.index; i < files.length; i++) {
       const file = files[i] ?? path;
-      const from = i === startOffsets.index ? startOffsets.offset : 0;
+      const cursor = { offset: i === startOffsets.index ? startOffsets.offset : 0 };
       const isCurrent = i === files.length - 1;
-      const asm = new LineAssembler();
-      const end = await readRecords(file, from, (l) => l, asm, o.signal);
-      for (const l of end.lines) if (want(l)) yield l;
-      if (isCurrent) position = end.offset;
+      const asm = new BoundedAssembler();
+      for await (const l of readRecords(file, cursor, asm, o.signal)) if (want(l)) yield l;
+      if (isCurrent) position = cursor.offset;
       else {
         const tail = asm.flush();
         if (tail && want(tail)) yield tail;
@@ -54,44 +105,47 @@ export class K8sLogReader {
   }
 }
 
-async function readRecords(
+/** The lines of `path` from `cursor.offset` on, each as soon as its record is read. */
+async function* readRecords(
   path: string,
-  from: number,
-  map: (l: LogLine) => LogLine,
-  asm: LineAssembler,
+  cursor: Cursor,
+  asm: BoundedAssembler,
   signal: AbortSignal,
-): Promise<{ lines: LogLine[]; offset: number }> {
+): AsyncGenerator<LogLine> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch {
-    return { lines: [], offset: from };
+    return;
   }
-  const lines: LogLine[] = [];
-  let offset = from;
+  // `rest` holds the bytes from cursor.offset on that do not end a record yet.
   let rest: Buffer = Buffer.alloc(0);
+  let skipping = false;
+  const buf = Buffer.alloc(CHUNK);
   try {
     for (;;) {
       if (signal.aborted) break;
-      const buf = Buffer.alloc(CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, offset + rest.length);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, cursor.offset + rest.length);
       if (bytesRead === 0) break;
       let data = Buffer.concat([rest, buf.subarray(0, bytesRead)]);
       let nl: number;
       while ((nl = data.indexOf(0x0a)) >= 0) {
-        const rec = parseRecord(data.subarray(0, nl));
-        offset += nl + 1;
+        const rec = skipping ? undefined : parseRecord(data.subarray(0, nl));
+        skipping = false;
+        cursor.offset += nl + 1;
         data = data.subarray(nl + 1);
-        if (!rec) continue;
-        const line = asm.push(rec);
-        if (line) lines.push(map(line));
+        if (rec) yield* asm.push(rec);
+      }
+      if (data.length > MAX_RECORD_BYTES) {
+        cursor.offset += data.length;
+        data = Buffer.alloc(0);
+        skipping = true;
       }
       rest = data;
     }
   } finally {
     await fh.close();
   }
-  return { lines, offset };
 }
 
 /** Where to start reading so that the last `n` lines come out. */
@@ -146,7 +200,6 @@ async function* follow(
   o: ReadOptions,
   want: (l: LogLine) => boolean,
 ): AsyncIterable<LogLine> {
-  let offset = from;
   let inode = (await stat(path).catch(() => undefined))?.ino;
   const state = { finished: false };
   void o.done?.then(() => {
@@ -161,24 +214,21 @@ async function* follow(
   watcher.on('error', () => undefined);
   const timer = setInterval(wake, 1000);
   o.signal.addEventListener('abort', wake, { once: true });
-  const asm = new LineAssembler();
+  const asm = new BoundedAssembler();
+  const cursor = { offset: from };
   try {
     for (;;) {
       const st = await stat(path).catch(() => undefined);
       if (st && inode !== undefined && st.ino !== inode) {
         // Rotated: finish the old file (now `<path>.1`), then start the new one from 0.
-        const old = await readRecords(`${path}.1`, offset, (l) => l, asm, o.signal);
-        for (const l of old.lines) if (want(l)) yield l;
-        offset = 0;
+        for await (const l of readRecords(`${path}.1`, cursor, asm, o.signal)) if (want(l)) yield l;
+        cursor.offset = 0;
         inode = st.ino;
       }
-      const r = await readRecords(path, offset, (l) => l, asm, o.signal);
-      offset = r.offset;
-      for (const l of r.lines) if (want(l)) yield l;
+      for await (const l of readRecords(path, cursor, asm, o.signal)) if (want(l)) yield l;
       if (o.signal.aborted) return;
       if (state.finished) {
-        const last = await readRecords(path, offset, (l) => l, asm, o.signal);
-        for (const l of last.lines) if (want(l)) yield l;
+        for await (const l of readRecords(path, cursor, asm, o.signal)) if (want(l)) yield l;
         const tail = asm.flush();
         if (tail && want(tail)) yield tail;
         return;
