@@ -7,6 +7,13 @@ import { InvalidArgumentError } from '../errors.js';
 
 export const MIN_API_VERSION = '1.24';
 export const MAX_API_VERSION = '1.50';
+/**
+ * The Docker Engine release whose API skiff matches, reported as `Version` by /version and
+ * `ServerVersion` by /info. Clients compare it with Docker releases (testcontainers-java refuses
+ * an engine below 1.6.0, compose and SDKs gate features on it); skiff's own version is listed
+ * as a component and in Platform.Name.
+ */
+export const DOCKER_ENGINE_RELEASE = '28.2.0';
 /** What /version reports as the engine version: the Docker release whose API we implement. */
 export const ENGINE_COMPAT_VERSION = '28.2.2';
 

@@ -4,7 +4,7 @@
  */
 import type { SystemInfo, EngineIdentity } from '../../daemon/system/system-service.js';
 import type { HostProfile } from '../../host.js';
-import { MAX_API_VERSION, MIN_API_VERSION } from '../version.js';
+import { DOCKER_ENGINE_RELEASE, MAX_API_VERSION, MIN_API_VERSION } from '../version.js';
 
 export function infoJson(i: SystemInfo): Record<string, unknown> {
   const h = i.host;
@@ -85,7 +85,7 @@ export function infoJson(i: SystemInfo): Record<string, unknown> {
     Name: i.identity.name,
     Labels: i.config.labels,
     ExperimentalBuild: i.config.experimental,
-    ServerVersion: i.identity.version,
+    ServerVersion: DOCKER_ENGINE_RELEASE,
     Runtimes: h.runtime ? { [runtimeName]: { path: h.runtime.path } } : {},
     DefaultRuntime: runtimeName,
     Swarm: {
@@ -143,12 +143,13 @@ export function versionJson(
     Os: 'linux',
   };
   return {
-    Platform: { Name: `skiff ${id.version}` },
+    Platform: { Name: `skiff ${id.version} (Docker Engine API ${MAX_API_VERSION})` },
     Components: [
-      { Name: 'Engine', Version: id.version, Details: details },
+      { Name: 'Engine', Version: DOCKER_ENGINE_RELEASE, Details: details },
+      { Name: 'skiff', Version: id.version, Details: { GitCommit: id.gitCommit } },
       ...extra.map((c) => ({ Name: c.name, Version: c.version, Details: {} })),
     ],
-    Version: id.version,
+    Version: DOCKER_ENGINE_RELEASE,
     ApiVersion: MAX_API_VERSION,
     MinAPIVersion: MIN_API_VERSION,
     GitCommit: id.gitCommit,
