@@ -7,7 +7,7 @@ import { json } from '../reply.js';
 import type { Router } from '../router.js';
 import { parseFilters } from '../wire/filters.js';
 import { parseRestartPolicy } from '../wire/host-config.js';
-import { asObject, isObject, num, strList, strSlice } from '../wire/json-fields.js';
+import { asObject, num, str, strList, strSlice } from '../wire/json-fields.js';
 import { qTime } from '../wire/query.js';
 import { parseConfig } from '../wire/container-create.js';
 
@@ -19,9 +19,10 @@ export interface MaintenanceRouteServices {
 export function containerMaintenanceRoutes<S extends MaintenanceRouteServices>(r: Router<S>): void {
   r.on('POST', '/containers/{id}/update', async (ctx, s) => {
     const body = asObject(await ctx.body(), 'body');
-    const rp = isObject(body['RestartPolicy'])
-      ? parseRestartPolicy(body['RestartPolicy'])
-      : undefined;
+    const policy = asObject(body['RestartPolicy'], 'RestartPolicy');
+    // The CLI sends `{"Name": ""}` when --restart is not given: no change, as dockerd.
+    const rp =
+      str(policy, 'Name', 'RestartPolicy.Name') !== '' ? parseRestartPolicy(policy) : undefined;
     const resources: Record<string, number> = {};
     for (const [k, ours] of [
       ['Memory', 'memory'],
@@ -63,9 +64,8 @@ export function containerMaintenanceRoutes<S extends MaintenanceRouteServices>(r
     if (!container) throw new InvalidArgumentError('container is required');
     const repo = ctx.query.get('repo') ?? '';
     const tag = ctx.query.get('tag') ?? '';
-    const body = await ctx.body();
-    const overrides =
-      isObject(body) && Object.keys(body).length > 0 ? commitOverrides(body) : undefined;
+    const body = asObject(await ctx.body(), 'body');
+    const overrides = Object.keys(body).length > 0 ? commitOverrides(body) : undefined;
     const id = await commitContainer(s.containers.ctx, s.imageCommitter, container, {
       ...(repo ? { repoTag: tag ? `${repo}:${tag}` : repo } : {}),
       comment: ctx.query.get('comment') ?? '',

@@ -9,6 +9,7 @@ import type { Router } from '../router.js';
 import { errorLine, progressStream } from '../streams/json-progress.js';
 import { boolFilter, parseFilters } from '../wire/filters.js';
 import { historyJson, imageInspectJson, imageSummaryJson } from '../wire/image-json.js';
+import { isObject } from '../wire/json-fields.js';
 import { qBool, qTime } from '../wire/query.js';
 import { compareVersions } from '../version.js';
 
@@ -32,6 +33,7 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
     const creds = decodeRegistryAuth(headerOf(ctx.headers['x-registry-auth']));
     if (fromImage) {
       const tag = q.get('tag') ?? undefined;
+      if (tag) checkTag(tag);
       const platform = q.get('platform') ?? undefined;
       return Promise.resolve(
         streamReply(
@@ -191,8 +193,17 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
 
   r.on('POST', '/auth', async (ctx, s) => {
     const body = await ctx.body();
-    const creds = parseAuthConfig(JSON.stringify(body ?? {}));
+    // Only the top-level strings: serializing the whole body again would recurse through
+    // whatever nesting the client sent (a stack overflow, a 500).
+    const fields = isObject(body)
+      ? Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string'))
+      : {};
+    const creds = parseAuthConfig(JSON.stringify(fields));
     if (!creds) throw new InvalidArgumentError('invalid auth configuration');
+    // An address no URL can be made of is the client's error, not an unreachable registry.
+    const addr = creds.serverAddress;
+    if (addr !== undefined && !URL.canParse(`https://${addr.replace(/^https?:\/\//, '')}`))
+      throw new InvalidArgumentError(`invalid registry address "${addr}"`);
     await s.images.login(creds);
     return json({ Status: 'Login Succeeded', IdentityToken: '' });
   });
@@ -256,6 +267,7 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
     const name = ctx.params['name'] ?? '';
     const tag = ctx.query.get('tag') || undefined;
     parseReference(name);
+    if (tag) checkTag(tag);
     return Promise.resolve(
       streamReply(
         progressStream(
@@ -276,6 +288,18 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
       }),
     ),
   );
+}
+
+/**
+ * The `tag` query value of a pull or push: a tag or a digest, checked before the registry is
+ * contacted, with dockerd's message.
+ */
+function checkTag(tag: string): void {
+  try {
+    parseReference(tag.startsWith('sha256:') ? `x@${tag}` : `x:${tag}`);
+  } catch {
+    throw new InvalidArgumentError('invalid tag format');
+  }
 }
 
 function headerOf(v: string | string[] | undefined): string | undefined {

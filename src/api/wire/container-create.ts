@@ -9,6 +9,8 @@ import type {
   EndpointRequest,
 } from '../../daemon/containers/create-request.js';
 import type { HealthcheckConfig } from '../../daemon/containers/container-config.js';
+import { validateName } from '../../daemon/containers/container-names.js';
+import { parseReference } from '../../image/reference.js';
 import { parseHostConfig } from './host-config.js';
 import { normalizePort } from './ports.js';
 import {
@@ -26,6 +28,8 @@ import {
   type JsonObject,
 } from './json-fields.js';
 
+const IMAGE_ID = /^(sha256:)?[a-f0-9]{64}$/;
+
 export function parseCreateBody(
   body: unknown,
   name: string | null,
@@ -39,7 +43,8 @@ export function parseCreateBody(
   const hostConfig = parseHostConfig(asObject(body['HostConfig'], 'HostConfig'));
   const networking = asObject(body['NetworkingConfig'], 'NetworkingConfig');
   return {
-    ...(name ? { name: name.replace(/^\//, '') } : {}),
+    // Validated here for Docker's message, which echoes the name as given (`/a/b`).
+    ...(name ? { name: validateName(name) } : {}),
     config,
     hostConfig,
     endpoints: parseEndpoints(
@@ -52,6 +57,9 @@ export function parseCreateBody(
 export function parseConfig(o: JsonObject): ContainerConfigInput {
   const image = str(o, 'Image');
   if (image === '') throw new InvalidArgumentError('no image specified');
+  // A name must be a valid reference (400, as dockerd), not looked up and missed (404); a
+  // full image ID is no name.
+  if (!IMAGE_ID.test(image)) parseReference(image);
   const cmd = strSlice(o, 'Cmd');
   const entrypoint = strSlice(o, 'Entrypoint');
   const healthcheck =
@@ -131,11 +139,13 @@ function parseEndpoints(o: JsonObject): Record<string, EndpointRequest> {
     const ipam = asObject(e['IPAMConfig'], `EndpointsConfig.${net}.IPAMConfig`);
     const v4 = optString(ipam, 'IPv4Address');
     const v6 = optString(ipam, 'IPv6Address');
+    const mac = optString(e, 'MacAddress');
     out[net] = {
       aliases: strList(e, 'Aliases'),
       links: strList(e, 'Links'),
       ...(v4 ? { ipv4Address: v4 } : {}),
       ...(v6 ? { ipv6Address: v6 } : {}),
+      ...(mac ? { macAddress: mac } : {}),
     };
   }
   return out;
