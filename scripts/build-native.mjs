@@ -31,6 +31,22 @@ const targets = [
   { name: 'skiff-fsops', args: ['-O2', '-Wall', '-Wextra'] },
   // A Node addon (N-API): descriptor-relative file calls that keep skiffd inside a container's
   // root (openat2 RESOLVE_IN_ROOT, *at() calls). Node's own headers: Debian's nodejs ships them.
+  // The host-side supervisor `skiff daemon` execs into once the namespaces exist.
+  { name: 'skiff-supervise', args: ['-O2', '-Wall', '-Wextra'] },
+  // execve(2) for Node (which has none before Node 23): `skiff daemon` → skiff-supervise.
+  {
+    name: 'skiff-exec',
+    output: 'skiff-exec.node',
+    args: [
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-shared',
+      '-fPIC',
+      '-DNODE_GYP_MODULE_NAME=skiff_exec',
+      `-I${nodeIncludeDir()}`,
+    ],
+  },
   {
     name: 'skiff-confine',
     output: 'skiff-confine.node',

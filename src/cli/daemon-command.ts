@@ -21,6 +21,7 @@ import { formatChecks } from './print-checks.js';
 import { messageOf } from '../errors.js';
 
 const skiffdMain = fileURLToPath(new URL('../skiffd/main.js', import.meta.url));
+const cliMain = fileURLToPath(new URL('./main.js', import.meta.url));
 
 export async function daemonCommand(argv: readonly string[]): Promise<number> {
   const sys = await realSystemFacts();
@@ -83,15 +84,17 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
     settings,
     holderCommand: holderCommand((n) => sys.findBinary(n)),
     skiffdCommand: [process.execPath, ...process.execArgv, skiffdMain, ...argv],
+    reexecCommand: [process.execPath, ...process.execArgv, cliMain, 'daemon', ...argv],
     env: process.env,
     liveRestore: config.liveRestore,
+    quiet: !['debug', 'trace', 'info'].includes(config.logLevel),
     log,
   });
   process.on('SIGTERM', () => {
-    supervisor.stop('SIGTERM');
+    supervisor.stop();
   });
   process.on('SIGINT', () => {
-    supervisor.stop('SIGINT');
+    supervisor.stop();
   });
   try {
     return await supervisor.run();

@@ -1,17 +1,20 @@
 /**
  * `skiff daemon`, the host-side supervisor (the equivalent of dockerd-rootless.sh): starts
- * rootlesskit with a holder as its child (or joins a live holder), runs skiffd joined into the
- * holder's user and mount namespaces but left in the host's network namespace, restarts skiffd
- * when it dies unexpectedly, and on SIGTERM/SIGINT stops it and — unless live-restore is on —
- * tears the namespaces down.
+ * rootlesskit with a holder as its child (or joins a live holder), then execve()s into
+ * native/skiff-supervise, which runs skiffd joined into the holder's user and mount namespaces
+ * but left in the host's network namespace, restarts it when it dies unexpectedly, and on
+ * SIGTERM/SIGINT stops it and — unless live-restore is on — tears the namespaces down. The exec
+ * keeps the pid, stdio and exit codes, and turns a second idle Node heap (~50 MiB) into a few
+ * hundred KiB of C.
  */
-import { openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { openSync, closeSync, existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { InternalError, UnavailableError } from '../errors.js';
+import { UnavailableError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { spawnChild, type ChildProcess } from '../proc/run.js';
-import { childPidFile, findLiveHolder, isAlive } from './rootlesskit/holder.js';
+import { spawnChild } from '../proc/run.js';
+import { findLiveHolder } from './rootlesskit/holder.js';
 import { rootlesskitArgv, type RootlesskitSettings } from './rootlesskit/launcher-args.js';
 
 /** skiffd's exit code for "do not restart me": bad configuration, socket taken. */
@@ -25,22 +28,58 @@ export interface SupervisorOptions {
   readonly holderCommand: readonly string[];
   /** node binary and skiffd script plus its arguments (the holder pid is appended). */
   readonly skiffdCommand: readonly string[];
+  /** This `skiff daemon` command again: run when the holder is gone, to make new namespaces. */
+  readonly reexecCommand: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly liveRestore: boolean;
+  /** Only warnings and errors from the supervisor (log level warn or above). */
+  readonly quiet: boolean;
   readonly log: Logger;
 }
 
-export class Supervisor {
-  private skiffd: ChildProcess | undefined;
-  private holderPid = 0;
-  private stopping = false;
-  private restarts = 0;
-  private readonly done: Promise<number>;
-  private finish!: (code: number) => void;
+interface ExecAddon {
+  execve(path: string, argv: readonly string[], env: readonly string[]): never;
+}
 
-  constructor(private readonly o: SupervisorOptions) {
-    this.done = new Promise((resolve) => (this.finish = resolve));
-  }
+/** native/build is two levels above src/rootless/ and dist/rootless/ alike. */
+const nativeDir = new URL('../../native/build/', import.meta.url).pathname;
+
+/**
+ * The argv of skiff-supervise: its options, the command to run again when the holder is gone,
+ * and skiffd entered into the holder's user and mount namespaces.
+ */
+export function superviseArgv(o: SupervisorOptions, holderPid: number, pidFile: string): string[] {
+  return [
+    join(nativeDir, 'skiff-supervise'),
+    '--pid-file',
+    pidFile,
+    '--holder',
+    String(holderPid),
+    '--state-dir',
+    join(o.execRoot, 'rootlesskit'),
+    ...(o.liveRestore ? ['--live-restore'] : []),
+    ...(o.quiet ? ['--quiet'] : []),
+    '--reexec',
+    String(o.reexecCommand.length),
+    ...o.reexecCommand,
+    '--',
+    o.nsenter,
+    '-U',
+    '--preserve-credentials',
+    '-m',
+    '-t',
+    String(holderPid),
+    '--',
+    ...o.skiffdCommand,
+    '--holder-pid',
+    String(holderPid),
+  ];
+}
+
+export class Supervisor {
+  private stopping = false;
+
+  constructor(private readonly o: SupervisorOptions) {}
 
   get stateDir(): string {
     return join(this.o.execRoot, 'rootlesskit');
@@ -50,12 +89,32 @@ export class Supervisor {
     return join(this.o.execRoot, 'skiffd.pid');
   }
 
-  /** Starts (or joins) the namespaces and skiffd; resolves with the exit code when all is over. */
+  /**
+   * Starts (or joins) the namespaces, then becomes skiff-supervise: on success this never
+   * returns. Resolves only when told to stop before the namespaces were ready.
+   */
   async run(): Promise<number> {
     await mkdir(this.o.execRoot, { recursive: true, mode: 0o700 });
-    this.holderPid = await this.ensureHolder();
-    this.startSkiffd();
-    return this.done;
+    const supervise = join(nativeDir, 'skiff-supervise');
+    const addonPath = join(nativeDir, 'skiff-exec.node');
+    if (!existsSync(supervise) || !existsSync(addonPath))
+      throw new UnavailableError(`${supervise} or ${addonPath} is missing: run npm run build`);
+    const holderPid = await this.ensureHolder();
+    if (this.stopping) {
+      this.o.log.info({ holder: holderPid }, 'stopped before skiffd started; the holder stays');
+      return 0;
+    }
+    const argv = superviseArgv(this.o, holderPid, this.pidFile);
+    const env = Object.entries(this.o.env)
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .map(([k, v]) => `${k}=${v}`);
+    const addon = createRequire(import.meta.url)(addonPath) as ExecAddon;
+    return addon.execve(supervise, argv, env);
+  }
+
+  /** SIGTERM/SIGINT before the exec: skiff-supervise handles them afterwards. */
+  stop(): void {
+    this.stopping = true;
   }
 
   private async ensureHolder(): Promise<number> {
@@ -102,117 +161,6 @@ export class Supervisor {
     throw new UnavailableError(
       `rootlesskit did not create its namespaces within 20 s; see ${logPath}`,
     );
-  }
-
-  private startSkiffd(): void {
-    const [node, ...rest] = this.o.skiffdCommand;
-    if (!node) throw new InternalError('no skiffd command');
-    const argv = [
-      '-U',
-      '--preserve-credentials',
-      '-m',
-      '-t',
-      String(this.holderPid),
-      '--',
-      node,
-      ...rest,
-      '--holder-pid',
-      String(this.holderPid),
-    ];
-    const started = Date.now();
-    const child = spawnChild(this.o.nsenter, argv, {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: this.o.env,
-    });
-    this.skiffd = child;
-    if (child.pid !== undefined) void writeFile(this.pidFile, `${child.pid}\n`, { mode: 0o600 });
-    child.once('error', (e) => {
-      this.o.log.error({ err: e }, 'cannot start skiffd');
-      this.finish(1);
-    });
-    child.once(
-      'exit',
-      (code, signal) => void this.onSkiffdExit(code, signal, Date.now() - started),
-    );
-  }
-
-  private async onSkiffdExit(
-    code: number | null,
-    signal: NodeJS.Signals | null,
-    uptimeMs: number,
-  ): Promise<void> {
-    this.skiffd = undefined;
-    if (this.stopping || code === 0 || code === EXIT_FATAL_CONFIG) {
-      if (!this.stopping && code !== 0)
-        this.o.log.error({ code }, 'skiffd refused to start; not restarting');
-      await this.teardown();
-      this.finish(code ?? 1);
-      return;
-    }
-    if (uptimeMs > 60_000) this.restarts = 0;
-    const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
-    this.o.log.warn({ code, signal, delayMs: delay }, 'skiffd died unexpectedly; restarting it');
-    await sleep(delay);
-    if (this.isStopping()) {
-      await this.teardown();
-      this.finish(0);
-      return;
-    }
-    if ((await findLiveHolder(this.stateDir)) === undefined) {
-      this.o.log.error('the holder is gone (rootlesskit died): starting new namespaces');
-      this.holderPid = await this.ensureHolder();
-    }
-    this.startSkiffd();
-  }
-
-  /** Read through a method: `stop()` may flip it while we await. */
-  private isStopping(): boolean {
-    return this.stopping;
-  }
-
-  /** SIGTERM/SIGINT: ask skiffd to finish its requests and exit, then tear down. */
-  stop(signal: NodeJS.Signals): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    if (this.skiffd?.pid !== undefined) {
-      this.o.log.info({ signal }, 'stopping skiffd');
-      this.skiffd.kill('SIGTERM');
-    } else {
-      void this.teardown().then(() => {
-        this.finish(0);
-      });
-    }
-  }
-
-  private async teardown(): Promise<void> {
-    await rm(this.pidFile, { force: true });
-    if (this.o.liveRestore) {
-      this.o.log.info(
-        { holder: this.holderPid },
-        'live-restore: leaving the namespaces and containers running',
-      );
-      return;
-    }
-    const rootlesskitPid = await parentPid(this.holderPid);
-    if (rootlesskitPid !== undefined && rootlesskitPid > 1) {
-      try {
-        process.kill(rootlesskitPid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      for (let i = 0; i < 100 && isAlive(rootlesskitPid); i++) await sleep(20);
-    }
-    await rm(childPidFile(this.stateDir), { force: true });
-  }
-}
-
-async function parentPid(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
-  } catch {
-    return undefined;
   }
 }
 
