@@ -93,3 +93,14 @@ export function isNotFound(err: unknown): boolean {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * An error met while reading a client's archive: the tar parser's own complaints (truncated,
+ * not a tar, bad header: no errno, not one of ours) are the archive's fault, a 400; system
+ * errors (ENOSPC, EIO) and engine errors pass through unchanged.
+ */
+export function archiveError(err: unknown): unknown {
+  if (err instanceof EngineError || errnoCode(err) !== undefined) return err;
+  if (err instanceof Error && err.name === 'AbortError') return err;
+  return new InvalidArgumentError(`invalid tar archive: ${messageOf(err)}`);
+}

@@ -43,6 +43,9 @@ export function parseReference(text: string): ImageReference {
     rest = rest.slice(0, colon);
     if (!TAG.test(tag)) throw invalid();
   }
+  // Distribution's NameTotalLengthMax: the name as given, before docker.io/library is added.
+  if (rest.length > 255)
+    throw new InvalidArgumentError('repository name must not be more than 255 characters');
   const slash = rest.indexOf('/');
   const first = slash < 0 ? '' : rest.slice(0, slash);
   let domain = DEFAULT_DOMAIN;

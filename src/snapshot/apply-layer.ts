@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, archiveError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { FsopsBatch } from './fsops-batch.js';
 import { LayerIndex } from './layer-index.js';
@@ -81,7 +81,7 @@ export async function applyLayer(
   } catch (e) {
     // Nothing may still be writing when the caller removes the half-made snapshot.
     await writes?.flush().catch(() => undefined);
-    throw e;
+    throw archiveError(e);
   }
   async function extractEntries(): Promise<void> {
     for await (const entry of ex) {
@@ -161,7 +161,9 @@ export async function applyLayer(
       }
     }
   }
-  await feeding;
+  await feeding.catch((e: unknown) => {
+    throw archiveError(e);
+  });
   await writes?.flush();
   for (const failure of await batch.run(o.fsops)) {
     if (/mknod: Operation not permitted/.test(failure))

@@ -17,6 +17,7 @@ import {
 import { MT } from '../../image/media-types.js';
 import { normalizeTagged } from '../../image/reference.js';
 import type { StoredImage } from '../../image/image-store.js';
+import { archiveError } from '../../errors.js';
 import { decompress } from './decompress.js';
 import type { ImageContext } from './image-context.js';
 import { unpackLayer } from './unpack-layer.js';
@@ -47,7 +48,7 @@ export async function imageFromLayer(ctx: ImageContext, n: NewImage): Promise<St
     await pipeline(n.layer, hasher, createGzip({ level: 1 }), w.stream);
   } catch (e) {
     await w.abort();
-    throw e;
+    throw archiveError(e);
   }
   const blob = await w.commit(undefined, undefined);
   const diffId = `sha256:${hash.digest('hex')}`;
@@ -57,11 +58,14 @@ export async function imageFromLayer(ctx: ImageContext, n: NewImage): Promise<St
   const chainId = chainIds[chainIds.length - 1] ?? diffId;
   if (!(await ctx.snapshots.stat(chainId))) {
     const parent = parentChains[parentChains.length - 1];
+    // The layer is the client's tar: a truncated or broken one is a 400, not the daemon's fault.
     await unpackLayer(
       ctx.snapshots,
       decompress(await ctx.content.open(blob.digest), 'gzip', ctx.zstd),
       { chainId, ...(parent ? { parent } : {}), diffId },
-    );
+    ).catch((e: unknown) => {
+      throw archiveError(e);
+    });
   }
   const created = new Date().toISOString();
   const config: ImageConfig = {

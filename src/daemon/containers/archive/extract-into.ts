@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
-import { InvalidArgumentError } from '../../../errors.js';
+import { InvalidArgumentError, archiveError } from '../../../errors.js';
 import {
   O_CREAT,
   O_DIRECTORY,
@@ -197,7 +197,9 @@ export async function extractInto(
           entry.resume();
       }
     }
-    await done;
+    await done.catch((e: unknown) => {
+      throw archiveError(e);
+    });
     for (const d of dirTimes.reverse()) {
       try {
         const fd = openBeneath(destFd, d.rel, O_RDONLY | O_DIRECTORY);
@@ -207,6 +209,8 @@ export async function extractInto(
         // the directory went away meanwhile: nothing to date
       }
     }
+  } catch (e) {
+    throw archiveError(e);
   } finally {
     dirs.closeAll();
   }
