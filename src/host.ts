@@ -57,6 +57,8 @@ export interface HostBinaries {
   readonly catatonit?: string;
   readonly zstd?: string;
   readonly nsenter?: string;
+  /** util-linux unshare: makes the persistent network namespaces of bridge containers. */
+  readonly unshare?: string;
   /** skiff's own C helpers (native/): SEQPACKET bridge and filesystem ops. */
   readonly skiffBridge?: string;
   readonly skiffFsops?: string;

@@ -9,6 +9,8 @@ export interface PortSpec {
   readonly hostIp: string;
   readonly hostPort: number;
   readonly containerPort: number;
+  /** Address in that namespace to forward to (a container on a bridge); default: its loopback. */
+  readonly containerIp?: string;
 }
 
 export interface PortStatus {

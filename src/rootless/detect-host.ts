@@ -220,6 +220,7 @@ function findBinaries(pathEnv: string | undefined, nativeDir: string): HostBinar
     ...opt('catatonit', f('catatonit')),
     ...opt('zstd', f('zstd')),
     ...opt('nsenter', f('nsenter')),
+    ...opt('unshare', f('unshare')),
     ...opt('skiffBridge', findBinary(join(nativeDir, 'skiff-bridge'), undefined)),
     ...opt('skiffFsops', findBinary(join(nativeDir, 'skiff-fsops'), undefined)),
   };

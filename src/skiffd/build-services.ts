@@ -35,7 +35,7 @@ import type { DaemonConfig } from './config/daemon-config.js';
 import type { SkiffdEnvironment } from './config/environment.js';
 import { buildSpecFactory } from './spec-factory.js';
 import { imageResolver, imageCommitter } from './image-adapters.js';
-import { buildNetworkService } from './build-networks.js';
+import { buildContainerNetworking, buildNetworkService } from './build-networks.js';
 
 export interface ServiceInputs {
   readonly config: DaemonConfig;
@@ -104,6 +104,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     events,
     log,
   });
+  const networking = await buildContainerNetworking({ config, host, networks, log });
 
   const runtime =
     host.runtime && host.binaries.conmon
@@ -145,6 +146,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     ...(host.holderPid !== undefined
       ? { ports: new RootlesskitPortForwarder(join(config.execRoot, 'rootlesskit', 'api.sock')) }
       : {}),
+    ...(networking ? { networking } : {}),
     host,
     defaults: {
       logDriver: config.logDriver,
@@ -169,6 +171,22 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   const containers = new ContainerService(ctx);
   imageCtx.containersUsing = (id) => containers.usingImage(id);
   volumes.usedBy = (name) => containers.usingVolume(name);
+  networks.usedBy = (n) => containers.onNetwork(n.id).map((c) => c.id);
+  networks.endpointsOf = (n) =>
+    containers.onNetwork(n.id).flatMap((c) =>
+      (c.state.network?.endpoints ?? [])
+        .filter((e) => e.networkId === n.id)
+        .map((e) => ({
+          containerId: c.id,
+          name: c.name,
+          endpointId: e.endpointId,
+          macAddress: e.macAddress,
+          ipv4Address: e.ipv4Address ? `${e.ipv4Address}/${String(e.ipv4PrefixLen)}` : '',
+          ipv6Address: e.ipv6Address ? `${e.ipv6Address}/${String(e.ipv6PrefixLen)}` : '',
+        })),
+    );
+  networks.connectContainer = async (n, ref, e) => (await containers.connectNetwork(ref, n, e)).id;
+  networks.disconnectContainer = async (n, ref) => (await containers.disconnectNetwork(ref, n)).id;
   await containers.restore();
 
   const system = new SystemService({
@@ -215,6 +233,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     },
     shutdown: async (o) => {
       if (o.stopContainers) await containers.stopAll();
+      await networking?.settle();
       runtime?.close();
     },
   };

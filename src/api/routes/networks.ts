@@ -5,7 +5,7 @@ import { empty, json } from '../reply.js';
 import type { Router } from '../router.js';
 import { parseFilters, type Filters } from '../wire/filters.js';
 import { asObject, str } from '../wire/json-fields.js';
-import { networkJson, parseNetworkCreate } from '../wire/network-json.js';
+import { networkJson, parseNetworkConnect, parseNetworkCreate } from '../wire/network-json.js';
 import { qTime } from '../wire/query.js';
 
 export interface NetworkRouteServices {
@@ -79,14 +79,18 @@ export function networkRoutes<S extends NetworkRouteServices>(r: Router<S>): voi
   });
 
   r.on('POST', '/networks/{id}/connect', async (ctx, s) => {
-    const body = asObject(await ctx.body(), 'body');
-    await s.networks.connect(ctx.params['id'] ?? '', str(body, 'Container'));
+    const req = parseNetworkConnect(await ctx.body());
+    await s.networks.connect(ctx.params['id'] ?? '', req.container, req.endpoint);
     return empty(200);
   });
 
   r.on('POST', '/networks/{id}/disconnect', async (ctx, s) => {
     const body = asObject(await ctx.body(), 'body');
-    await s.networks.disconnect(ctx.params['id'] ?? '', str(body, 'Container'));
+    await s.networks.disconnect(
+      ctx.params['id'] ?? '',
+      str(body, 'Container'),
+      body['Force'] === true,
+    );
     return empty(200);
   });
 }

@@ -92,6 +92,8 @@ export function networkSettingsJson(
 ): Record<string, unknown> {
   const net = networkModeKind(rec.hostConfig.networkMode).kind;
   const running = rec.state.status === 'running' || rec.state.status === 'paused';
+  if (net === 'holder' && Object.values(rec.endpoints).some((e) => e.networkId !== undefined))
+    return bridgeSettingsJson(rec, running);
   const name =
     rec.hostConfig.networkMode === 'default' ? defaultNetworkName : rec.hostConfig.networkMode;
   const ip = net === 'holder' && running ? SLIRP_CONTAINER_IP : '';
@@ -131,6 +133,63 @@ export function networkSettingsJson(
     IPv6Gateway: '',
     MacAddress: '',
     Networks: { [name]: endpoint },
+  };
+}
+
+/**
+ * A container on bridge networks (its own namespace): one entry per network it is connected
+ * to, with what was set up while it runs; the top-level fields are the default bridge's.
+ */
+function bridgeSettingsJson(rec: ContainerRecord, running: boolean): Record<string, unknown> {
+  const live = running ? (rec.state.network?.endpoints ?? []) : [];
+  const networks: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(rec.endpoints)) {
+    const ep = live.find((x) => x.networkId === e.networkId);
+    const ipam =
+      e.ipv4Address || e.ipv6Address
+        ? {
+            ...(e.ipv4Address ? { IPv4Address: e.ipv4Address } : {}),
+            ...(e.ipv6Address ? { IPv6Address: e.ipv6Address } : {}),
+          }
+        : null;
+    networks[name] = {
+      IPAMConfig: ipam,
+      Links: e.links.length > 0 ? e.links : null,
+      Aliases: e.aliases.length > 0 ? e.aliases : null,
+      MacAddress: ep?.macAddress ?? '',
+      DriverOpts: null,
+      GwPriority: 0,
+      NetworkID: e.networkId ?? '',
+      EndpointID: ep?.endpointId ?? '',
+      Gateway: ep?.gateway ?? '',
+      IPAddress: ep?.ipv4Address ?? '',
+      IPPrefixLen: ep?.ipv4PrefixLen ?? 0,
+      IPv6Gateway: ep?.ipv6Gateway ?? '',
+      GlobalIPv6Address: ep?.ipv6Address ?? '',
+      GlobalIPv6PrefixLen: ep?.ipv6PrefixLen ?? 0,
+      DNSNames: ep && name !== 'bridge' ? [rec.name, ...e.aliases, rec.id.slice(0, 12)] : null,
+    };
+  }
+  const bridge = live.find((x) => x.networkName === 'bridge');
+  return {
+    Bridge: '',
+    SandboxID: running ? rec.id : '',
+    SandboxKey: running ? (rec.state.network?.sandboxKey ?? '') : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: portsJson(rec, running),
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.endpointId ?? '',
+    Gateway: bridge?.gateway ?? '',
+    GlobalIPv6Address: bridge?.ipv6Address ?? '',
+    GlobalIPv6PrefixLen: bridge?.ipv6PrefixLen ?? 0,
+    IPAddress: bridge?.ipv4Address ?? '',
+    IPPrefixLen: bridge?.ipv4PrefixLen ?? 0,
+    IPv6Gateway: bridge?.ipv6Gateway ?? '',
+    MacAddress: bridge?.macAddress ?? '',
+    Networks: networks,
   };
 }
 

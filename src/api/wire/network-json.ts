@@ -3,11 +3,11 @@
  * network shaped as dockerd's Network / NetworkInspect JSON (field order as dockerd writes it).
  */
 import type { NetworkCreateRequest } from '../../daemon/networks/network-request.js';
-import type { NetworkView } from '../../daemon/networks/network-service.js';
+import type { ConnectEndpoint, NetworkView } from '../../daemon/networks/network-service.js';
 import type { IpamRequest } from '../../network/ipam-config.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { compareVersions, type ApiVersion } from '../version.js';
-import { asObject, bool, list, optBool, optString, str, strMap } from './json-fields.js';
+import { asObject, bool, list, optBool, optString, str, strList, strMap } from './json-fields.js';
 
 export function parseNetworkCreate(body: unknown, version: ApiVersion): NetworkCreateRequest {
   const o = asObject(body, 'body');
@@ -94,5 +94,30 @@ export function networkJson(v: NetworkView): Record<string, unknown> {
     Containers: containers,
     Options: r.options,
     Labels: r.labels,
+  };
+}
+
+/** `POST /networks/{id}/connect`: `{Container, EndpointConfig}`; no EndpointConfig is none. */
+export function parseNetworkConnect(body: unknown): {
+  container: string;
+  endpoint?: ConnectEndpoint;
+} {
+  const o = asObject(body, 'body');
+  const container = str(o, 'Container');
+  if (o['EndpointConfig'] === undefined || o['EndpointConfig'] === null) return { container };
+  const e = asObject(o['EndpointConfig'], 'EndpointConfig');
+  const ipam = asObject(e['IPAMConfig'] ?? {}, 'EndpointConfig.IPAMConfig');
+  const v4 = optString(ipam, 'IPv4Address');
+  const v6 = optString(ipam, 'IPv6Address');
+  const mac = optString(e, 'MacAddress');
+  return {
+    container,
+    endpoint: {
+      aliases: strList(e, 'Aliases'),
+      links: strList(e, 'Links'),
+      ...(v4 ? { ipv4Address: v4 } : {}),
+      ...(v6 ? { ipv6Address: v6 } : {}),
+      ...(mac ? { macAddress: mac } : {}),
+    },
   };
 }

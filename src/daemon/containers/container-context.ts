@@ -6,6 +6,7 @@ import { KeyLock } from '../../store/key-lock.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { PortForwarder } from '../../network/port-forwarder.js';
 import type { ContainerStore } from './container-store.js';
+import type { ContainerNetworking } from './container-networking.js';
 import type {
   ContainerSnapshots,
   ImageResolver,
@@ -43,6 +44,11 @@ export interface ContainerContext {
   readonly events: EventBus;
   /** Publishes ports into the holder's network namespace; undefined without rootlesskit's port driver. */
   readonly ports?: PortForwarder;
+  /**
+   * Bridge networks (netavark): undefined where they cannot work (no rootlesskit holder, no
+   * netavark); `default`/`bridge` containers then share the holder's network namespace.
+   */
+  readonly networking?: ContainerNetworking;
   readonly host: HostProfile;
   readonly defaults: ContainerDefaults;
   /** `<execRoot>/containers`: bundles (config.json, rootfs mount point, monitor files). */

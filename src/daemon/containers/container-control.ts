@@ -197,6 +197,8 @@ export class ContainerControl {
       // ports are released here.
       if (this.ctx.ports && cur.state.ports) await unpublishPorts(this.ctx.ports, cur.state.ports);
     }
+    // Its exit finds no record either: the network namespace and endpoints go here.
+    await this.runner.detachNetwork(cur, cur.state.network);
     await this.runner.removeBundle(id);
     await this.ctx.snapshots.remove(id).catch((e: unknown) => {
       this.ctx.log.warn({ id, err: e }, 'removing the container snapshot failed');

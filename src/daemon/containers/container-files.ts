@@ -33,6 +33,8 @@ export function hostsFile(
   domainname: string,
   net: NetworkModeKind,
   extraHosts: readonly string[],
+  /** The container's address on its bridge network, when it has its own namespace. */
+  ownIp?: string,
 ): string {
   const lines = [
     '127.0.0.1\tlocalhost',
@@ -49,7 +51,8 @@ export function hostsFile(
     lines.push(`${ip}\t${name}`);
   }
   const fqdn = domainname ? `${hostname}.${domainname} ${hostname}` : hostname;
-  if (net === 'holder') lines.push(`${SLIRP_CONTAINER_IP}\t${fqdn}`);
+  if (ownIp) lines.push(`${ownIp}\t${fqdn}`);
+  else if (net === 'holder') lines.push(`${SLIRP_CONTAINER_IP}\t${fqdn}`);
   else if (net === 'none' || net === 'host') lines.push(`127.0.1.1\t${fqdn}`);
   return `${lines.join('\n')}\n`;
 }
@@ -69,12 +72,26 @@ export function parseResolvConf(text: string): DnsSettings {
 }
 
 /**
- * resolv.conf for the container: explicit --dns wins; otherwise the holder namespace uses
- * slirp4netns's forwarder (loopback resolvers of the host are unreachable from there).
+ * resolv.conf for the container: on a user-defined network its own DNS server (aardvark-dns on
+ * the gateway, as Docker's embedded 127.0.0.11: container names must resolve); then explicit
+ * --dns; otherwise the holder namespace and the bridges in it use slirp4netns's forwarder
+ * (loopback resolvers of the host are unreachable from there; from a bridge it is reached
+ * through the bridge's masquerade).
  */
-export function resolvConf(host: DnsSettings, net: NetworkModeKind, explicit: DnsSettings): string {
+export function resolvConf(
+  host: DnsSettings,
+  net: NetworkModeKind,
+  explicit: DnsSettings,
+  networkDns: readonly string[] = [],
+): string {
   const servers =
-    explicit.servers.length > 0 ? explicit.servers : net === 'holder' ? [SLIRP_DNS] : host.servers;
+    networkDns.length > 0
+      ? networkDns
+      : explicit.servers.length > 0
+        ? explicit.servers
+        : net === 'holder'
+          ? [SLIRP_DNS]
+          : host.servers;
   const search = explicit.search.length > 0 ? explicit.search : host.search;
   const options = explicit.options.length > 0 ? explicit.options : host.options;
   const lines = [
@@ -91,12 +108,13 @@ export async function writeContainerFiles(
   hostname: string,
   net: NetworkModeKind,
   dns: DnsSettings,
+  bridge?: { readonly ip: string; readonly dnsServers: readonly string[] },
 ): Promise<void> {
   const hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   await writeFile(rec.hostnamePath, `${hostname}\n`);
   await writeFile(
     rec.hostsPath,
-    hostsFile(hostname, rec.config.domainname, net, rec.hostConfig.extraHosts),
+    hostsFile(hostname, rec.config.domainname, net, rec.hostConfig.extraHosts, bridge?.ip),
   );
-  await writeFile(rec.resolvConfPath, resolvConf(hostResolv, net, dns));
+  await writeFile(rec.resolvConfPath, resolvConf(hostResolv, net, dns, bridge?.dnsServers));
 }

@@ -31,6 +31,31 @@ export interface PublishedPort {
   readonly forwardId: number;
 }
 
+/** A container's endpoint on a bridge network while it runs (set up by netavark). */
+export interface AttachedEndpoint {
+  readonly networkId: string;
+  readonly networkName: string;
+  readonly endpointId: string;
+  /** eth0, eth1, ... inside the container. */
+  readonly interfaceName: string;
+  readonly macAddress: string;
+  /** Without prefix length; "" when the network has no IPv4 subnet. */
+  readonly ipv4Address: string;
+  readonly ipv4PrefixLen: number;
+  readonly gateway: string;
+  readonly ipv6Address: string;
+  readonly ipv6PrefixLen: number;
+  readonly ipv6Gateway: string;
+  /** The user's DNS aliases on this network (`--network-alias`, compose service names). */
+  readonly aliases: readonly string[];
+}
+
+export interface NetworkState {
+  /** The persistent network namespace (`<execRoot>/netns/<id>`): Docker's SandboxKey. */
+  readonly sandboxKey: string;
+  readonly endpoints: readonly AttachedEndpoint[];
+}
+
 export interface ContainerState {
   readonly status: ContainerStatus;
   readonly pid: number;
@@ -43,6 +68,8 @@ export interface ContainerState {
   readonly health?: HealthState;
   /** Ports published while running (removed at exit). */
   readonly ports?: readonly PublishedPort[];
+  /** The container's own network namespace and its bridge endpoints, while it runs. */
+  readonly network?: NetworkState;
   /** Stopped by the user (docker stop/kill): `unless-stopped` and daemon restarts leave it alone. */
   readonly manuallyStopped: boolean;
 }

@@ -18,7 +18,12 @@ import type { Exit, Task, TaskIO } from '../../runtime/runtime.js';
 import type { SpecInput } from '../../runtime/spec/spec-input.js';
 import { byteSizeOrUndefined } from './log-options.js';
 import type { ContainerContext } from './container-context.js';
-import type { ContainerRecord, ContainerState, PublishedPort } from './container-record.js';
+import type {
+  ContainerRecord,
+  ContainerState,
+  NetworkState,
+  PublishedPort,
+} from './container-record.js';
 import { portRequests, publishPorts, unpublishPorts } from './publish-ports.js';
 import { AttachHub } from './attach-hub.js';
 import { ExitWaiters } from './exit-waiters.js';
@@ -107,21 +112,34 @@ export class ContainerRunner {
     const mark = (name: string): void => {
       phases[name] = Math.round(performance.now() - t0);
     };
-    await mkdir(this.rootfs(id), { recursive: true, mode: 0o700 });
-    // The OCI runtime refuses a rootfs path with a symlink in it (rootlesskit's copied-up /run has some).
-    const rootfs = await realpath(this.rootfs(id));
-    await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
-    await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(id), rootfs);
+    // A bridge container's network is set up while its rootfs is mounted (netavark: ~0.1 s).
+    const attaching = this.attachNetwork(rec);
+    attaching.catch(() => undefined); // awaited below; this keeps an early failure handled
+    let rootfs: string;
+    try {
+      await mkdir(this.rootfs(id), { recursive: true, mode: 0o700 });
+      // The OCI runtime refuses a rootfs path with a symlink in it (rootlesskit's copied-up /run has some).
+      rootfs = await realpath(this.rootfs(id));
+      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(id), rootfs);
+    } catch (e) {
+      await this.detachNetwork(rec, await attaching.catch(() => undefined));
+      throw e;
+    }
     mark('mounted');
     let task: Task;
+    let network: NetworkState | undefined;
     try {
-      const input = await this.specInput(rec, rootfs);
+      network = await attaching;
+      mark('network');
+      const input = await this.specInput(rec, rootfs, network);
       const { spec } = this.ctx.spec.build(input);
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       mark('spec');
       task = await runtime.create({ id, name: rec.name, bundle, io: this.taskIO(rec) });
     } catch (e) {
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await this.detachNetwork(rec, network);
       const err = startError(e);
       await this.save({
         ...rec,
@@ -132,11 +150,12 @@ export class ContainerRunner {
     this.tasks.set(id, task);
     let ports: PublishedPort[] = [];
     try {
-      ports = await this.publish(rec);
+      ports = await this.publish(rec, network);
     } catch (e) {
       this.tasks.delete(id);
       await task.delete(true).catch(() => undefined);
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await this.detachNetwork(rec, network);
       throw e;
     }
     mark('created');
@@ -149,6 +168,7 @@ export class ContainerRunner {
       this.tasks.delete(id);
       await task.delete(true).catch(() => undefined);
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await this.detachNetwork(rec, network);
       const err = startError(e);
       await this.save({
         ...rec,
@@ -166,6 +186,7 @@ export class ContainerRunner {
       startedAt: new Date().toISOString(),
       manuallyStopped: false,
       ports,
+      ...(network ? { network } : {}),
       ...(rec.config.healthcheck && rec.config.healthcheck.test[0] !== 'NONE'
         ? { health: { status: 'starting', failingStreak: 0, log: [] } }
         : {}),
@@ -222,6 +243,8 @@ export class ContainerRunner {
       const rec = this.ctx.store.get(id);
       if (!rec) return;
       if (this.ctx.ports && rec.state.ports) await unpublishPorts(this.ctx.ports, rec.state.ports);
+      // In the background: the namespace is empty now, and its addresses stay reserved until done.
+      if (rec.state.network) this.ctx.networking?.detachLater(rec, rec.state.network);
       code = exit.code;
       const ranFor = Date.now() - Date.parse(rec.state.startedAt);
       const decision = decideRestart({
@@ -241,8 +264,14 @@ export class ContainerRunner {
         oomKilled: exit.oomKilled,
         finishedAt: exit.finishedAt.toISOString(),
       };
-      const { health: _health, ...withoutHealth } = state;
-      await this.save({ ...rec, state: decision.restart ? state : { ...withoutHealth } });
+      const { health: _health, network: _network, ...withoutHealth } = state;
+      await this.save({
+        ...rec,
+        state:
+          decision.restart && state.health
+            ? { ...withoutHealth, health: state.health }
+            : withoutHealth,
+      });
       if (exit.oomKilled)
         this.ctx.events.publish('container', 'oom', id, {
           image: rec.config.image,
@@ -307,7 +336,7 @@ export class ContainerRunner {
     return this.ctx.store.save(rec);
   }
 
-  private async publish(rec: ContainerRecord): Promise<PublishedPort[]> {
+  private async publish(rec: ContainerRecord, network?: NetworkState): Promise<PublishedPort[]> {
     const reqs = portRequests(rec.hostConfig, rec.config.exposedPorts);
     if (reqs.length === 0 || networkModeKind(rec.hostConfig.networkMode).kind !== 'holder')
       return [];
@@ -315,7 +344,24 @@ export class ContainerRunner {
       throw new UnavailableError(
         'publishing ports needs rootlesskit with a port driver (SKIFF_ROOTLESSKIT_PORT_DRIVER=builtin)',
       );
-    return publishPorts(this.ctx.ports, reqs);
+    // On a bridge, rootlesskit forwards to the container's address on its first network.
+    return publishPorts(this.ctx.ports, reqs, primaryIpv4(network));
+  }
+
+  /** A bridge container's own network namespace, set up before the container exists. */
+  private async attachNetwork(rec: ContainerRecord): Promise<NetworkState | undefined> {
+    const net = this.ctx.networking;
+    if (!net || networkModeKind(rec.hostConfig.networkMode).kind !== 'holder') return undefined;
+    if (Object.keys(rec.endpoints).length === 0) return undefined;
+    return net.attach(rec, this.ctx.store.all());
+  }
+
+  /** Undoes attachNetwork; never throws (what fails is logged by the networking module). */
+  async detachNetwork(rec: ContainerRecord, network: NetworkState | undefined): Promise<void> {
+    if (!network || !this.ctx.networking) return;
+    await this.ctx.networking.detach(rec, network).catch((e: unknown) => {
+      this.ctx.log.warn({ id: rec.id, err: messageOf(e) }, 'network detach failed');
+    });
   }
 
   private taskIO(rec: ContainerRecord): TaskIO {
@@ -338,7 +384,11 @@ export class ContainerRunner {
     };
   }
 
-  private async specInput(rec: ContainerRecord, rootfs: string): Promise<SpecInput> {
+  private async specInput(
+    rec: ContainerRecord,
+    rootfs: string,
+    network: NetworkState | undefined,
+  ): Promise<SpecInput> {
     const hc = rec.hostConfig;
     const net = networkModeKind(hc.networkMode);
     const pidOf = (ref: string): number => {
@@ -347,13 +397,19 @@ export class ContainerRunner {
       if (!t || other.state.status !== 'running') throw notRunning(ref, 'namespace');
       return t.pid;
     };
-    const namespaces = containerNamespaces(hc, this.ctx.host, pidOf);
+    const namespaces = containerNamespaces(hc, this.ctx.host, pidOf, network?.sandboxKey);
     const hostname = containerHostname(rec, this.ctx.host.hostname, net.kind);
-    await writeContainerFiles(rec, hostname, net.kind, {
-      servers: hc.dns.length > 0 ? hc.dns : this.ctx.defaults.dns,
-      search: hc.dnsSearch.length > 0 ? hc.dnsSearch : this.ctx.defaults.dnsSearch,
-      options: hc.dnsOptions.length > 0 ? hc.dnsOptions : this.ctx.defaults.dnsOptions,
-    });
+    await writeContainerFiles(
+      rec,
+      hostname,
+      net.kind,
+      {
+        servers: hc.dns.length > 0 ? hc.dns : this.ctx.defaults.dns,
+        search: hc.dnsSearch.length > 0 ? hc.dnsSearch : this.ctx.defaults.dnsSearch,
+        options: hc.dnsOptions.length > 0 ? hc.dnsOptions : this.ctx.defaults.dnsOptions,
+      },
+      network ? bridgeFiles(network) : undefined,
+    );
     for (const m of rec.mountPoints)
       if (m.type === 'volume' && !m.noCopy)
         await populateVolume(rootfs, m.destination, m.source).catch((e: unknown) => {
@@ -414,6 +470,24 @@ export class ContainerRunner {
     await this.ctx.mounter.unmount(this.rootfs(id)).catch(() => undefined);
     await rm(this.bundle(id), { recursive: true, force: true });
   }
+}
+
+function primaryIpv4(network: NetworkState | undefined): string | undefined {
+  const ip = network?.endpoints[0]?.ipv4Address;
+  return ip ? ip : undefined;
+}
+
+/**
+ * /etc/hosts and resolv.conf of a bridge container: its first address; on user-defined networks
+ * (aliases and DNS; the default bridge has none, as with Docker) aardvark-dns on the gateway.
+ */
+function bridgeFiles(network: NetworkState): { ip: string; dnsServers: string[] } {
+  const first = network.endpoints[0];
+  const ip = first ? first.ipv4Address || first.ipv6Address : '';
+  const dnsServers = network.endpoints
+    .filter((e) => e.networkName !== 'bridge' && e.gateway !== '')
+    .map((e) => e.gateway);
+  return { ip, dnsServers: [...new Set(dnsServers)] };
 }
 
 function bindOptions(rw: boolean, propagation: string): string[] {

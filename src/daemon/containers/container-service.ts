@@ -22,6 +22,9 @@ import type { Change, Usage } from '../../snapshot/snapshotter.js';
 import { ConflictError } from '../../errors.js';
 import { containerTop, type TopResult } from './inspect/container-top.js';
 import { sampleProcesses, type ProcSample } from './inspect/container-stats.js';
+import type { NetworkRecord } from '../networks/network-record.js';
+import type { EndpointRequest } from './create-request.js';
+import { connectContainer, disconnectContainer } from './network-connect.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
@@ -257,6 +260,26 @@ export class ContainerService {
           c.state.status === 'paused' ||
           c.state.status === 'restarting',
       }));
+  }
+
+  /** `docker network connect`: the container record as it is afterwards. */
+  connectNetwork(
+    ref: string,
+    net: NetworkRecord,
+    e: EndpointRequest | undefined,
+  ): Promise<ContainerRecord> {
+    return connectContainer(this.ctx, ref, net, e);
+  }
+
+  disconnectNetwork(ref: string, net: NetworkRecord): Promise<ContainerRecord> {
+    return disconnectContainer(this.ctx, ref, net);
+  }
+
+  /** Containers with a live endpoint on a network (inspect's `Containers`, rm's 403, prune). */
+  onNetwork(networkId: string): ContainerRecord[] {
+    return this.ctx.store
+      .all()
+      .filter((c) => c.state.network?.endpoints.some((e) => e.networkId === networkId));
   }
 
   /** Which containers mount a volume (for `docker volume rm`'s 409). */

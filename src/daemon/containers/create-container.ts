@@ -30,7 +30,12 @@ export async function createContainer(
   const image = await ctx.images.resolve(req.config.image);
   const config = mergeImageConfig(req.config, image.config);
   const hostConfig = withDefaults(ctx, req.hostConfig);
-  checkNetworkMode(hostConfig.networkMode);
+  // Bridge networks are looked up now (404 `network X not found`), and joined at start.
+  const endpoints =
+    ctx.networking && networkModeKind(hostConfig.networkMode).kind === 'holder'
+      ? ctx.networking.resolveEndpoints(hostConfig.networkMode || 'default', req.endpoints)
+      : req.endpoints;
+  if (!ctx.networking) checkNetworkMode(hostConfig.networkMode);
   const warnings = ctx.spec.resourceWarnings(hostConfig);
   const netKind = networkModeKind(hostConfig.networkMode).kind;
   if (
@@ -66,7 +71,7 @@ export async function createContainer(
     hostnamePath: join(dir, 'hostname'),
     hostsPath: join(dir, 'hosts'),
     resolvConfPath: join(dir, 'resolv.conf'),
-    endpoints: req.endpoints,
+    endpoints,
     creating: true,
   };
   try {

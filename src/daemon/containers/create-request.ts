@@ -17,7 +17,10 @@ export interface EndpointRequest {
   readonly aliases: readonly string[];
   readonly ipv4Address?: string;
   readonly ipv6Address?: string;
+  readonly macAddress?: string;
   readonly links: readonly string[];
+  /** Set by create/connect once the network is resolved (the map is then keyed by its name). */
+  readonly networkId?: string;
 }
 
 export interface CreateRequest {

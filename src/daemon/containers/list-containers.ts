@@ -74,7 +74,14 @@ export function listContainers(
       ),
     )
     .filter((c) =>
-      any(f.get('network'), (v) => networkName(c) === v || Object.keys(c.endpoints).includes(v)),
+      any(
+        f.get('network'),
+        (v) =>
+          networkName(c) === v ||
+          Object.entries(c.endpoints).some(
+            ([name, e]) => name === v || (e.networkId?.startsWith(v) ?? false),
+          ),
+      ),
     )
     .filter((c) => any(f.get('health'), (v) => (c.state.health?.status ?? 'none') === v))
     .filter((c) =>

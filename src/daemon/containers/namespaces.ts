@@ -12,6 +12,8 @@ export function containerNamespaces(
   hc: HostConfig,
   host: HostProfile,
   pidOf: PidOf,
+  /** The container's own network namespace on a bridge network (container-networking.ts). */
+  sandboxKey?: string,
 ): SpecInput['namespaces'] {
   const join = (ref: string, type: string): NamespaceChoice => ({
     kind: 'path',
@@ -20,9 +22,11 @@ export function containerNamespaces(
   const net = networkModeKind(hc.networkMode);
   const network: NamespaceChoice =
     net.kind === 'holder'
-      ? host.holderPid !== undefined
-        ? { kind: 'path', path: `/proc/${host.holderPid}/ns/net` }
-        : { kind: 'new' }
+      ? sandboxKey !== undefined
+        ? { kind: 'path', path: sandboxKey }
+        : host.holderPid !== undefined
+          ? { kind: 'path', path: `/proc/${host.holderPid}/ns/net` }
+          : { kind: 'new' }
       : net.kind === 'host'
         ? { kind: 'host' }
         : net.kind === 'container'

@@ -1,7 +1,8 @@
 /**
  * -p / -P for containers in the holder's network namespace: each binding becomes a rootlesskit
- * forward (host port → the same namespace every such container shares). An empty host port
- * (and every port with -P) gets a free ephemeral one, as Docker does.
+ * forward (host port → the holder's namespace, to the container's address on its bridge, or
+ * to the holder itself for containers that share its namespace). An empty host port (and every
+ * port with -P) gets a free ephemeral one, as Docker does.
  */
 import { createServer } from 'node:net';
 import { InvalidArgumentError } from '../../errors.js';
@@ -51,6 +52,8 @@ export function portRequests(hc: HostConfig, exposed: readonly string[]): PortRe
 export async function publishPorts(
   fw: PortForwarder,
   reqs: readonly PortRequest[],
+  /** A bridge container's address in the holder's namespace; undefined: the holder itself. */
+  containerIp?: string,
 ): Promise<PublishedPort[]> {
   const done: PublishedPort[] = [];
   try {
@@ -61,6 +64,7 @@ export async function publishPorts(
         hostIp: r.hostIp,
         hostPort,
         containerPort: r.containerPort,
+        ...(containerIp ? { containerIp } : {}),
       });
       done.push({ key: r.key, hostIp: r.hostIp || '0.0.0.0', hostPort, forwardId: id });
     }

@@ -1,9 +1,8 @@
 /**
- * Networks: create, inspect, list, remove, prune, with dockerd's rules. Containers are not
- * attached to networks yet (they use the rootless holder's network, host or none): `connect`
- * and `disconnect` say so, and the `usedBy` / `endpointsOf` hooks are where the containers
- * service plugs in when attaching arrives (it then hands `bridgeSpecOf(record)` to a
- * NetworkBackend).
+ * Networks: create, inspect, list, remove, prune, connect, disconnect, with dockerd's rules.
+ * The containers service plugs in through the `usedBy` / `endpointsOf` / `connectContainer` /
+ * `disconnectContainer` hooks (set by the composition root): attaching a container is its job
+ * (container-networking.ts), this service keeps the networks and announces the events.
  */
 import { ForbiddenError, NotFoundError, NotImplementedError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -28,6 +27,15 @@ export interface EndpointView {
   /** CIDR form (172.18.0.2/16), or empty. */
   readonly ipv4Address: string;
   readonly ipv6Address: string;
+}
+
+/** What `docker network connect` asks for on the network (its EndpointConfig). */
+export interface ConnectEndpoint {
+  readonly aliases: readonly string[];
+  readonly links: readonly string[];
+  readonly ipv4Address?: string;
+  readonly ipv6Address?: string;
+  readonly macAddress?: string;
 }
 
 export interface NetworkView {
@@ -64,6 +72,28 @@ export class NetworkService {
   usedBy: (network: NetworkRecord) => string[] = () => [];
   /** Inspect's `Containers` entries; injected by the composition root. */
   endpointsOf: (network: NetworkRecord) => EndpointView[] = () => [];
+  /** Connects a container (name or id) to a network; resolves with the container's id. */
+  connectContainer: (
+    network: NetworkRecord,
+    container: string,
+    endpoint: ConnectEndpoint | undefined,
+  ) => Promise<string> = (network, container) =>
+    Promise.reject(
+      new NotImplementedError(
+        `cannot connect container ${container} to network ${network.name}: skiff does not attach containers to networks here`,
+      ),
+    );
+  /** Disconnects a container from a network; resolves with the container's id. */
+  disconnectContainer: (
+    network: NetworkRecord,
+    container: string,
+    force: boolean,
+  ) => Promise<string> = (network, container) =>
+    Promise.reject(
+      new NotImplementedError(
+        `cannot disconnect container ${container} from network ${network.name}: skiff does not attach containers to networks here`,
+      ),
+    );
 
   constructor(private readonly d: NetworkServiceDeps) {}
 
@@ -156,23 +186,39 @@ export class NetworkService {
     });
   }
 
-  /** Not yet: containers are not attached to networks (see the class comment). */
-  connect(ref: string, container: string): Promise<void> {
-    return this.lock.with(ALL, () => {
+  /** `docker network connect`: under the networks' lock, so that a remove cannot interleave. */
+  connect(ref: string, container: string, endpoint?: ConnectEndpoint): Promise<void> {
+    return this.lock.with(ALL, async () => {
       const rec = findNetwork(this.records.values(), ref);
-      throw new NotImplementedError(
-        `cannot connect container ${container} to network ${rec.name}: skiff does not attach containers to networks yet (containers use the rootless default network, host or none)`,
-      );
+      const id = await this.connectContainer(rec, container, endpoint);
+      this.d.events.publish('network', 'connect', rec.id, {
+        container: id,
+        name: rec.name,
+        type: rec.driver,
+      });
     });
   }
 
-  /** Not yet: no container can be connected, so none can be disconnected. */
-  disconnect(ref: string, container: string): Promise<void> {
-    return this.lock.with(ALL, () => {
+  disconnect(ref: string, container: string, force = false): Promise<void> {
+    return this.lock.with(ALL, async () => {
       const rec = findNetwork(this.records.values(), ref);
-      throw new NotImplementedError(
-        `cannot disconnect container ${container} from network ${rec.name}: skiff does not attach containers to networks yet, so no container is connected to it`,
-      );
+      const id = await this.disconnectContainer(rec, container, force);
+      this.d.events.publish('network', 'disconnect', rec.id, {
+        container: id,
+        name: rec.name,
+        type: rec.driver,
+      });
+    });
+  }
+
+  /** For container start and exit: the events Docker sends when a container joins or leaves. */
+  announce(action: 'connect' | 'disconnect', networkId: string, container: string): void {
+    const rec = this.records.get(networkId);
+    if (!rec) return;
+    this.d.events.publish('network', action, rec.id, {
+      container,
+      name: rec.name,
+      type: rec.driver,
     });
   }
 

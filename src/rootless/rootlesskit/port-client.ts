@@ -27,6 +27,8 @@ export class RootlesskitPortForwarder implements PortForwarder {
       parentIP: p.hostIp || '0.0.0.0',
       parentPort: p.hostPort,
       childPort: p.containerPort,
+      // rootlesskit ≥ 0.14 dials this address in the child namespace instead of 127.0.0.1.
+      ...(p.containerIp ? { childIP: p.containerIp } : {}),
     };
     const r = await this.call('POST', '/v1/ports', body);
     if (r.status !== 201 && r.status !== 200) {
@@ -63,6 +65,7 @@ export class RootlesskitPortForwarder implements PortForwarder {
         hostIp: w.spec?.parentIP ?? '',
         hostPort: w.spec?.parentPort ?? 0,
         containerPort: w.spec?.childPort ?? 0,
+        ...(w.spec?.childIP ? { containerIp: w.spec.childIP } : {}),
       },
     }));
   }

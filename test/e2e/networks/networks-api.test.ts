@@ -1,8 +1,8 @@
 // Issue 9 (first part): the /networks API with the real docker CLI and Debian's docker-compose
 // v1: create, ls with filters, inspect, rm, prune, dockerd's refusals and statuses, events,
 // persistence across a restart, `docker system prune`, and compose's `<project>_default`.
-// Containers are not attached to networks yet: connect answers 501, and compose stops at
-// container creation, after its network step.
+// Attaching containers is covered by container-networks.test.ts; here only connect and
+// disconnect of a created container.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -201,25 +201,25 @@ describe('networks API', () => {
     assert.equal(badFilter.status, 400);
   });
 
-  it('connect and disconnect answer 501 naming the limitation', async () => {
+  it('connect and disconnect a created container; unknown networks 404, not connected 403', async () => {
     await dockerOk(d, ['create', '--name', 'box', 'busybox', 'true']);
-    const r = await docker(d, ['network', 'connect', 'web', 'box']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /skiff does not attach containers to networks yet/);
-    const raw = await rawRequest(
-      d.socket,
-      'POST',
-      '/v1.50/networks/web/connect',
-      JSON.stringify({ Container: 'box' }),
-    );
-    assert.equal(raw.status, 501);
+    await dockerOk(d, ['network', 'connect', '--alias', 'b', 'web', 'box']);
+    const box = JSON.parse(await dockerOk(d, ['inspect', 'box'])) as {
+      NetworkSettings: { Networks: Record<string, { NetworkID: string; Aliases: string[] }> };
+    }[];
+    const webId = (await inspect(d, 'web')).Id;
+    assert.equal(box[0]?.NetworkSettings.Networks['web']?.NetworkID, webId);
+    assert.deepEqual(box[0]?.NetworkSettings.Networks['web']?.Aliases, ['b']);
+    const twice = await docker(d, ['network', 'connect', 'web', 'box']);
+    assert.match(twice.stderr, /already exists in network web/);
+    await dockerOk(d, ['network', 'disconnect', 'web', 'box']);
     const dis = await rawRequest(
       d.socket,
       'POST',
       '/v1.50/networks/web/disconnect',
       JSON.stringify({ Container: 'box' }),
     );
-    assert.equal(dis.status, 501);
+    assert.equal(dis.status, 403);
     const unknown = await rawRequest(
       d.socket,
       'POST',
@@ -309,7 +309,6 @@ describe('networks API', () => {
       });
     const up = await compose(['up', '--no-start']);
     assert.match(up.stderr, /Creating network "skiffnet_default" with the default driver/);
-    // Attaching containers is the next step of issue 9; until then container creation may fail.
     const n = await inspect(d, 'skiffnet_default');
     assert.equal(n.Driver, 'bridge');
     assert.equal(n.Labels['com.docker.compose.network'], 'default');
