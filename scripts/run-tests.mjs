@@ -123,6 +123,8 @@ function runE2eAsTestUser(files) {
   ];
   for (const k of ['SKIFF_TEST_CONCURRENCY', 'SKIFF_TEST_DOCKER', 'SKIFF_KEEP_TEST_DIRS'])
     if (process.env[k]) env.push(`${k}=${process.env[k]}`);
+  const smallFs = mountSmallFs(user);
+  if (smallFs) env.push(`SKIFF_TEST_SMALL_FS=${smallFs}`);
   const r = spawnSync(
     'runuser',
     [
@@ -141,7 +143,44 @@ function runE2eAsTestUser(files) {
   );
   // Whatever a failed test left running (daemons, monitors, containers) goes with the session.
   spawnSync('pkill', ['-KILL', '-u', user]);
+  if (smallFs) unmountSmallFs(smallFs);
   return r.status ?? 1;
+}
+
+// A small filesystem the test user owns, for the disk-full tests (issue 8): the user cannot
+// mount one, so root does, before the session, and removes it after. Fixed path per user, so
+// that a run killed half way is cleaned by the next one.
+const SMALL_FS_MIB = 48;
+
+function mountSmallFs(user) {
+  const dir = `/run/skiff-test-small-fs-${user}`;
+  const ids = (flag) => spawnSync('id', [flag, user], { encoding: 'utf8' }).stdout.trim();
+  unmountSmallFs(dir);
+  spawnSync('mkdir', ['-p', dir]);
+  const m = spawnSync(
+    'mount',
+    [
+      '-t',
+      'tmpfs',
+      '-o',
+      `size=${SMALL_FS_MIB}m,mode=0700,uid=${ids('-u')},gid=${ids('-g')}`,
+      'skiff-test-small-fs',
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (m.status !== 0) {
+    console.log(`(no small tmpfs for the disk-full tests: ${m.stderr.trim() || 'mount failed'})`);
+    return undefined;
+  }
+  return dir;
+}
+
+function unmountSmallFs(dir) {
+  // Lazy: a process of the test user that survived pkill must not keep it mounted for good.
+  while (spawnSync('mountpoint', ['-q', dir]).status === 0)
+    if (spawnSync('umount', ['-l', dir]).status !== 0) return;
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const summary = [];

@@ -5,10 +5,10 @@
  * all. Interrupted ingests are cleaned at start.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { finished, Writable, type Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError, isNotFound } from '../errors.js';
 import { fsyncDir } from '../store/atomic-file.js';
 
@@ -24,15 +24,34 @@ export interface BlobProvider {
 }
 
 export interface BlobWriter {
-  /** Write the blob's bytes here (hashed as they pass). */
+  /**
+   * Write the blob's bytes here (hashed as they pass). It fails (and stops taking bytes) when
+   * the ingest file cannot be written (ENOSPC, EIO...) or when more bytes arrive than the
+   * writer's expected size.
+   */
   readonly stream: Writable;
-  /** Verifies size (when known) and digest, then makes the blob visible. */
+  /**
+   * Verifies size (when known) and digest, then makes the blob visible. On any failure,
+   * including one of the stream, the ingest file is gone when it rejects.
+   */
   commit(expectedSize: number | undefined, expectedDigest: string | undefined): Promise<BlobInfo>;
+  /** Stops the stream and removes the ingest file. */
   abort(): Promise<void>;
 }
 
+/** What a blob is declared to be (its descriptor): the writer refuses to store more. */
+export interface ExpectedBlob {
+  readonly digest: string;
+  readonly size: number;
+}
+
 export interface BlobIngester {
-  writer(): Promise<BlobWriter>;
+  /**
+   * A writer into a new ingest file. With `expected`, a write that would take the blob past
+   * `expected.size` fails at once, before it reaches the disk: a registry that sends more than
+   * its descriptor declares cannot fill the disk (containerd's writer refuses the same way).
+   */
+  writer(expected?: ExpectedBlob): Promise<BlobWriter>;
 }
 
 export interface ContentStore extends BlobProvider, BlobIngester {
@@ -43,6 +62,13 @@ export interface ContentStore extends BlobProvider, BlobIngester {
 }
 
 const HEX = /^sha256:([a-f0-9]{64})$/;
+
+/** The error of a blob that brings more bytes than its descriptor declares. */
+export function blobTooLarge(expected: ExpectedBlob, got: number): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `blob ${expected.digest} is larger than its descriptor's ${expected.size} bytes: refused after ${got} bytes`,
+  );
+}
 
 export class FileContentStore implements ContentStore {
   private constructor(private readonly root: string) {}
@@ -81,13 +107,17 @@ export class FileContentStore implements ContentStore {
     return readFile(this.path(digest));
   }
 
-  writer(): Promise<BlobWriter> {
+  writer(expected?: ExpectedBlob): Promise<BlobWriter> {
     const tmp = join(this.root, 'ingest', randomBytes(12).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;
     const file = createWriteStream(tmp, { mode: 0o644 });
     const stream = new Writable({
       write(chunk: Buffer, _enc, cb) {
+        if (expected && size + chunk.length > expected.size) {
+          cb(blobTooLarge(expected, size + chunk.length));
+          return;
+        }
         hash.update(chunk);
         size += chunk.length;
         if (file.write(chunk)) cb();
@@ -97,8 +127,9 @@ export class FileContentStore implements ContentStore {
           });
       },
       final(cb) {
-        file.end(() => {
-          cb();
+        file.end();
+        finished(file, (err) => {
+          cb(err);
         });
       },
       destroy(err, cb) {
@@ -106,19 +137,24 @@ export class FileContentStore implements ContentStore {
         cb(err);
       },
     });
+    // Without this listener a failed write (ENOSPC, EMFILE, EIO) is an uncaught exception that
+    // takes the whole daemon down (issue 8): the error goes to whoever writes the blob instead.
+    file.on('error', (e) => stream.destroy(e));
+    const removeIngest = async (): Promise<void> => {
+      stream.destroy();
+      await closed(file);
+      await rm(tmp, { force: true });
+    };
     return Promise.resolve({
       stream,
       commit: async (expectedSize, expectedDigest) => {
-        if (!stream.writableFinished)
-          await new Promise<void>((resolve, reject) =>
-            stream
-              .end(() => {
-                resolve();
-              })
-              .once('error', reject),
-          );
-        const digest = `sha256:${hash.digest('hex')}`;
+        let digest: string;
         try {
+          if (!stream.writableFinished) {
+            stream.end();
+            await settled(stream);
+          }
+          digest = `sha256:${hash.digest('hex')}`;
           if (expectedSize !== undefined && size !== expectedSize)
             throw new InvalidArgumentError(
               `size mismatch for ${expectedDigest ?? digest}: expected ${expectedSize} bytes, got ${size}`,
@@ -130,15 +166,12 @@ export class FileContentStore implements ContentStore {
           await rename(tmp, this.path(digest));
           await fsyncDir(join(this.root, 'blobs', 'sha256'));
         } catch (e) {
-          await rm(tmp, { force: true });
+          await removeIngest();
           throw e;
         }
         return { digest, size };
       },
-      abort: async () => {
-        stream.destroy();
-        await rm(tmp, { force: true });
-      },
+      abort: removeIngest,
     });
   }
 
@@ -158,4 +191,24 @@ export class FileContentStore implements ContentStore {
       if (st) await fn({ digest: `sha256:${hex}`, size: st.size });
     }
   }
+}
+
+/** Resolves when the stream has finished and closed; rejects with its error. */
+function settled(w: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    finished(w, (err) => {
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+/** Resolves once the file's descriptor is closed, so that removing it frees the space. */
+function closed(file: WriteStream): Promise<void> {
+  if (file.closed) return Promise.resolve();
+  return new Promise((resolve) =>
+    file.once('close', () => {
+      resolve();
+    }),
+  );
 }

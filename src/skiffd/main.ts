@@ -18,6 +18,7 @@ import { loadDaemonConfig } from './config/load-config.js';
 import { detectHost } from '../rootless/detect-host.js';
 import { loadEngineIdentity } from './engine-identity.js';
 import { buildServices } from './build-services.js';
+import { installLastResortHandlers } from './last-resort.js';
 
 /** Exit code that tells `skiff daemon` not to restart us (see rootless/supervisor.ts). */
 const EXIT_FATAL_CONFIG = 78;
@@ -31,6 +32,7 @@ async function main(argv: readonly string[]): Promise<void> {
     flags.patch,
   );
   const log = createLogger(config.logLevel);
+  installLastResortHandlers(log);
   if (ignoredKeys.length > 0)
     log.warn({ keys: ignoredKeys }, 'daemon.json keys without effect in rootless mode');
   await mkdir(config.dataRoot, { recursive: true, mode: 0o700 });

@@ -5,6 +5,15 @@ import { InvalidArgumentError, UnavailableError } from '../../errors.js';
 import { spawnChild } from '../../proc/run.js';
 import type { Compression } from '../../image/media-types.js';
 
+/** zstd's complaint is one line; more is noise and must not grow without bound. */
+const MAX_ZSTD_STDERR = 4096;
+
+/**
+ * The decompressed bytes of `input`. The returned stream fails when `input` fails or the data
+ * is corrupt. When the consumer destroys it before its end (a refused entry, an abort), a zstd
+ * child is killed and, by the time the stream emits 'close', `input` is unpiped and paused: the
+ * caller decides whether to drain or destroy it. Nothing keeps waiting on a consumer that is gone.
+ */
 export function decompress(input: Readable, c: Compression, zstd: string | undefined): Readable {
   switch (c) {
     case 'none':
@@ -12,6 +21,7 @@ export function decompress(input: Readable, c: Compression, zstd: string | undef
     case 'gzip': {
       const gunzip = createGunzip();
       input.on('error', (e) => gunzip.destroy(e));
+      // pipe() unpipes by itself when gunzip closes.
       return input.pipe(gunzip);
     }
     case 'zstd': {
@@ -19,22 +29,49 @@ export function decompress(input: Readable, c: Compression, zstd: string | undef
         throw new UnavailableError(
           'this layer is zstd-compressed: install zstd (apt-get install zstd)',
         );
-      const child = spawnChild(zstd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      const out = new PassThrough();
-      let err = '';
-      child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-      child.stdin?.on('error', () => undefined);
-      input.on('error', (e) => out.destroy(e));
-      if (child.stdin) input.pipe(child.stdin);
-      child.stdout?.pipe(out, { end: false });
-      child.on('close', (code) => {
-        if (code === 0) out.end();
-        else
-          out.destroy(
-            new InvalidArgumentError(`zstd: ${err.trim() || `exit status ${code ?? '?'}`}`),
-          );
-      });
-      return out;
+      return zstdDecompress(input, zstd);
     }
   }
+}
+
+function zstdDecompress(input: Readable, zstd: string): Readable {
+  const child = spawnChild(zstd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { stdin, stdout, stderr } = child;
+  // The consumer is gone before zstd finished (a refused entry, an abort): otherwise zstd
+  // blocks on a full stdout, stops reading stdin, and `input` (a download's tee) stalls for good
+  // (issue 8). Done in destroy itself, so that the input is unpiped before the destroyer goes on.
+  const out = new PassThrough({
+    destroy(error, cb) {
+      if (child.exitCode === null && child.signalCode === null) {
+        if (stdin) input.unpipe(stdin);
+        stdout?.unpipe(out);
+        stdin?.destroy();
+        child.kill('SIGKILL');
+      }
+      cb(error);
+    },
+  });
+  if (!stdin || !stdout || !stderr) {
+    out.destroy(new UnavailableError('zstd: no pipes to the child'));
+    return out;
+  }
+  let err = '';
+  stderr.on('data', (b: Buffer) => {
+    if (err.length < MAX_ZSTD_STDERR) err += b.toString();
+  });
+  // EPIPE when zstd exits before reading everything: its exit status says why.
+  stdin.on('error', () => undefined);
+  // Failing to start (EMFILE, EAGAIN, a removed binary) is an 'error' event, not an exception.
+  child.on('error', (e) => out.destroy(new UnavailableError(`zstd: ${e.message}`, { cause: e })));
+  input.on('error', (e) => out.destroy(e));
+  input.pipe(stdin);
+  stdout.pipe(out, { end: false });
+  child.on('close', (code, signal) => {
+    if (code === 0) out.end();
+    else
+      out.destroy(
+        new InvalidArgumentError(`zstd: ${err.trim() || `exit status ${code ?? signal ?? '?'}`}`),
+      );
+  });
+  return out;
 }

@@ -3,7 +3,7 @@
  * gzip-compressed. The archive is spread into a temp dir first (its entries come in any order),
  * then each image's layers are verified against the config's DiffIDs while they are unpacked.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { familiar, normalizeTagged } from '../../image/reference.js';
 import { normalizeEntryName } from '../../snapshot/layer-paths.js';
 import { decompress } from './decompress.js';
 import type { ImageContext } from './image-context.js';
-import { unpackLayer } from './unpack-layer.js';
+import { diffIdMismatch, layerSize, unpackLayer } from './unpack-layer.js';
 
 interface ArchiveImage {
   readonly configPath: string;
@@ -155,7 +155,12 @@ async function loadOne(
     const file = join(dir, lp.path);
     const compression = lp.compression ?? (await sniffCompression(file));
     const w = await ctx.content.writer();
-    await pipeline(createReadStream(file), w.stream);
+    try {
+      await pipeline(createReadStream(file), w.stream);
+    } catch (e) {
+      await w.abort();
+      throw e;
+    }
     const blob = await w.commit(undefined, undefined);
     layers.push({
       mediaType:
@@ -167,14 +172,30 @@ async function loadOne(
       digest: blob.digest,
       size: blob.size,
     });
-    if ((await ctx.snapshots.stat(chainId))?.kind !== 'committed') {
-      const parent = i > 0 ? chainIds[i - 1] : undefined;
-      size += await unpackLayer(
-        ctx.snapshots,
-        decompress(createReadStream(file), compression, ctx.zstd),
-        { chainId, ...(parent ? { parent } : {}), diffId },
-      );
-    } else size += Number((await ctx.snapshots.stat(chainId))?.labels['skiff.layer.size'] ?? 0);
+    const stored = (await ctx.snapshots.stat(chainId))?.kind === 'committed';
+    // Made only now, to be read at once: an 'error' (a zstd that cannot start) finds a listener.
+    const source = createReadStream(file);
+    const tarStream = decompress(source, compression, ctx.zstd);
+    try {
+      if (!stored) {
+        const parent = i > 0 ? chainIds[i - 1] : undefined;
+        size += await unpackLayer(ctx.snapshots, tarStream, {
+          chainId,
+          ...(parent ? { parent } : {}),
+          diffId,
+        });
+      } else {
+        // The chain exists already, but this archive's layer must still be what its config
+        // says: otherwise a tampered archive gets tagged as if it held the stored layer.
+        const got = await digestOf(tarStream);
+        if (got !== diffId) throw diffIdMismatch(got, diffId);
+        size += await layerSize(ctx.snapshots, chainId);
+      }
+    } finally {
+      // A refused layer leaves the file open (and a zstd child running) otherwise.
+      tarStream.destroy();
+      source.destroy();
+    }
   }
   if (!ctx.store.get(cfg.digest))
     await ctx.store.put({
@@ -193,4 +214,11 @@ async function loadOne(
     say(`Loaded image: ${familiar(ref)}`);
     ctx.events.publish('image', 'load', familiar(ref), {});
   }
+}
+
+/** The sha256 of a stream's bytes, as `sha256:<hex>`. */
+async function digestOf(input: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of input) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
 }

@@ -42,6 +42,7 @@ import {
 } from './unpack-layer.js';
 import { MissingLinkTargetError } from '../../snapshot/apply-layer.js';
 import { createHash } from 'node:crypto';
+import { blobTooLarge } from '../../content/content-store.js';
 
 export interface PullRequest {
   readonly ref: ImageReference;
@@ -156,8 +157,13 @@ async function fetchConfig(
   if (d.size > MAX_CONFIG_BYTES)
     throw new InvalidArgumentError(`image config of ${d.size} bytes is too large`);
   const { body } = await client.blob(d.digest);
-  const w = await ctx.content.writer();
-  await pipeline(body, w.stream);
+  const w = await ctx.content.writer(d);
+  try {
+    await pipeline(body, w.stream);
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
   await w.commit(d.size, d.digest);
   return ctx.content.readAll(d.digest, MAX_CONFIG_BYTES);
 }
@@ -188,6 +194,10 @@ async function unpackAll(
     });
   }
   const sem = new Semaphore(ctx.maxConcurrentDownloads);
+  // When one layer fails (a full disk, a bad blob), the others stop too, and the pull reports
+  // only once nothing of it is still writing: no ingest file or extract snapshot outlives it.
+  const stop = new AbortController();
+  const sig = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   // Where a layer's snapshot holds only its own changes, each layer is unpacked while it
   // downloads, side by side with the others (file creation is most of a pull's time and spreads
   // over the cores); commits still go in chain order. Elsewhere (vfs) layers download
@@ -195,9 +205,7 @@ async function unpackAll(
   const independent = ctx.snapshots.independentLayers;
   // Independent layers download inside streamExtract below.
   const downloads = layers.map((l, i) =>
-    present[i] || independent
-      ? undefined
-      : sem.run(() => download(ctx, client, l, progress, signal)),
+    present[i] || independent ? undefined : sem.run(() => download(ctx, client, l, progress, sig)),
   );
   for (const p of downloads) p?.catch(() => undefined);
   const target = (i: number): LayerTarget => {
@@ -206,7 +214,7 @@ async function unpackAll(
       chainId: chainIds[i] ?? '',
       diffId: diffIds[i] ?? '',
       ...(parent ? { parent } : {}),
-      ...(signal ? { signal } : {}),
+      signal: sig,
     };
   };
   const tarOf = (l: Descriptor, blob: Readable): Readable =>
@@ -227,17 +235,27 @@ async function unpackAll(
         cb(null, chunk);
       },
     });
-    blob.pipe(counter);
-    return extractLayer(ctx.snapshots, tarOf(l, counter), target(i), base);
+    // A read error (EIO) reaches the extraction through the counter.
+    pipeline(blob, counter).catch(() => undefined);
+    try {
+      return await extractLayer(ctx.snapshots, tarOf(l, counter), target(i), base);
+    } finally {
+      // An extraction that stopped early leaves the file open otherwise.
+      blob.destroy();
+    }
   };
   const streamExtract = (i: number, l: Descriptor): Promise<ExtractedLayer> =>
     sem.run(async () => {
       let streamed: Promise<ExtractedLayer> | undefined;
       try {
-        await download(ctx, client, l, progress, signal, (blob) => {
+        await download(ctx, client, l, progress, sig, (blob) => {
           streamed = extractLayer(ctx.snapshots, tarOf(l, blob), target(i), undefined);
-          // A layer refused half way must not stall its download: the rest is drained.
-          streamed.catch(() => blob.resume());
+          // A layer refused half way must not stall its download: the rest is drained. Unpiped
+          // here too, as the decompressor's own unpipe may come after this resume and pause it.
+          streamed.catch(() => {
+            blob.unpipe();
+            blob.resume();
+          });
         });
       } catch (e) {
         // The blob failed verification: whatever was unpacked from it goes.
@@ -286,6 +304,8 @@ async function unpackAll(
       progress({ id: shortDigest(l.digest), status: 'Pull complete', progressDetail: {} });
     }
   } catch (e) {
+    stop.abort();
+    await Promise.all(downloads.flatMap((p) => (p ? [p.catch(() => undefined)] : [])));
     // Layers extracted ahead must not stay behind as active snapshots.
     await Promise.all(
       early.map(async (p) => {
@@ -316,11 +336,16 @@ async function download(
   if (l.urls && l.urls.length > 0 && !l.mediaType.includes('foreign'))
     ctx.log.debug({ digest: l.digest }, 'layer has urls; fetching from the registry');
   const { body } = await client.blob(l.digest, signal);
-  const w = await ctx.content.writer();
+  const w = await ctx.content.writer(l);
   let current = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _e, cb) {
       current += chunk.length;
+      // The writer refuses these bytes as well; refused here, they never reach the unpacking.
+      if (current > l.size) {
+        cb(blobTooLarge(l, current));
+        return;
+      }
       progress({ id, status: 'Downloading', progressDetail: { current, total: l.size } });
       cb(null, chunk);
     },

@@ -44,18 +44,33 @@ export async function extractLayer(
   base: string | undefined,
 ): Promise<ExtractedLayer> {
   const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-${o.chainId}`;
-  await snapshots.prepare(key, base);
+  // apply() listens only once the snapshot is prepared; a producer that fails before that (a
+  // download refused at its first bytes) must not emit an 'error' nobody hears, an uncaught
+  // exception. apply() still fails with that error: it stays in the stream's state.
+  tar.on('error', () => undefined);
+  try {
+    await snapshots.prepare(key, base);
+  } catch (e) {
+    // Never read: its producers (a zstd child, a download's tee) must not wait on it.
+    tar.destroy();
+    throw e;
+  }
   try {
     const r = await snapshots.apply(key, tar, o.signal);
-    if (r.diffId !== o.diffId)
-      throw new InvalidArgumentError(
-        `layer content does not match the image config: DiffID ${r.diffId}, expected ${o.diffId}`,
-      );
+    if (r.diffId !== o.diffId) throw diffIdMismatch(r.diffId, o.diffId);
     return { key, size: r.size };
   } catch (e) {
+    // apply() may fail before or without consuming all of it (ENOSPC, a refused entry).
+    tar.destroy();
     await snapshots.remove(key).catch(() => undefined);
     throw e;
   }
+}
+
+export function diffIdMismatch(got: string, expected: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `layer content does not match the image config: DiffID ${got}, expected ${expected}`,
+  );
 }
 
 /**
