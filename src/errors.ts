@@ -100,7 +100,12 @@ export function messageOf(err: unknown): string {
  * errors (ENOSPC, EIO) and engine errors pass through unchanged.
  */
 export function archiveError(err: unknown): unknown {
-  if (err instanceof EngineError || errnoCode(err) !== undefined) return err;
+  if (err instanceof EngineError) return err;
+  const code = errnoCode(err);
+  // zlib's data errors (Z_DATA_ERROR, Z_BUF_ERROR) are the archive's fault too.
+  if (code?.startsWith('Z_') === true)
+    return new InvalidArgumentError(`invalid compressed archive: ${messageOf(err)}`);
+  if (code !== undefined) return err;
   if (err instanceof Error && err.name === 'AbortError') return err;
   return new InvalidArgumentError(`invalid tar archive: ${messageOf(err)}`);
 }

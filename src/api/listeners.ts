@@ -132,13 +132,17 @@ export async function listenUnix(server: HttpServer, path: string): Promise<void
  */
 function removeOnClose(server: HttpServer, path: string): void {
   const ino = lstatSync(path).ino;
-  server.once('close', () => {
+  const remove = (): void => {
     try {
       if (lstatSync(path).ino === ino) unlinkSync(path);
     } catch {
       // gone already
     }
-  });
+  };
+  server.once('close', remove);
+  // 'close' waits for the last connection; a daemon that exits first must not leave its name
+  // behind (the next start would take it for a live daemon's, or a stale one to clean up).
+  process.once('exit', remove);
 }
 
 export function tlsServerOptions(

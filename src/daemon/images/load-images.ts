@@ -5,13 +5,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, archiveError, messageOf } from '../../errors.js';
 import { chainIds as computeChainIds } from '../../image/chain-id.js';
 import { parseManifestOrIndex } from '../../image/descriptor.js';
 import { parseImageConfig } from '../../image/image-config.js';
@@ -59,8 +59,13 @@ async function spread(input: Readable, dir: string): Promise<void> {
     head.once('end', () => {
       resolve(false);
     });
+    head.once('close', () => {
+      resolve(false);
+    });
   });
   const buffered = new PassThrough();
+  // pipe() passes no error on: without this, a client gone before its first byte hangs the load.
+  input.once('error', (e) => head.destroy(e));
   input.pipe(head);
   head.pipe(buffered);
   const gz = await sniff;
@@ -68,40 +73,78 @@ async function spread(input: Readable, dir: string): Promise<void> {
   const ex = tar.extract();
   const done = pipeline(source, ex as unknown as NodeJS.WritableStream);
   done.catch(() => undefined);
-  for await (const e of ex) {
-    const rel = normalizeEntryName(e.header.name);
-    if (e.header.type !== 'file' || rel === '') {
-      e.resume();
-      continue;
+  try {
+    for await (const e of ex) {
+      const rel = normalizeEntryName(e.header.name);
+      if (e.header.type !== 'file' || rel === '') {
+        e.resume();
+        continue;
+      }
+      const path = join(dir, rel);
+      await mkdir(join(path, '..'), { recursive: true });
+      await pipeline(e as unknown as NodeJS.ReadableStream, createWriteStream(path));
     }
-    const path = join(dir, rel);
-    await mkdir(join(path, '..'), { recursive: true });
-    await pipeline(e as unknown as NodeJS.ReadableStream, createWriteStream(path));
+    await done;
+  } catch (e) {
+    throw archiveError(e);
   }
-  await done;
+}
+
+/**
+ * A file the archive's manifest names: a regular file of the unpacked archive (which holds
+ * only regular files and directories, see spread), or the client's mistake, a 400.
+ */
+async function archiveFile(dir: string, rel: string, what: string): Promise<string> {
+  const path = join(dir, rel);
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isFile())
+    throw new InvalidArgumentError(`invalid image archive: ${what} "${rel}" is not in the archive`);
+  return path;
+}
+
+/** manifest.json as `docker save` writes it, checked field by field: it is client input. */
+function parseSaveManifest(text: string): ArchiveImage[] {
+  const bad = (why: string): InvalidArgumentError =>
+    new InvalidArgumentError(`invalid image archive: manifest.json ${why}`);
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (e) {
+    throw bad(`is not JSON: ${messageOf(e)}`);
+  }
+  if (!Array.isArray(list)) throw bad('is not a list');
+  return list.map((m: unknown, i) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw bad(`entry ${i} is not an object`);
+    const o = m as Record<string, unknown>;
+    if (typeof o['Config'] !== 'string' || o['Config'] === '')
+      throw bad(`entry ${i} has no Config path`);
+    const layers = o['Layers'] ?? [];
+    if (!Array.isArray(layers) || !layers.every((l): l is string => typeof l === 'string'))
+      throw bad(`entry ${i}: Layers is not a list of paths`);
+    const tags = o['RepoTags'] ?? [];
+    if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === 'string'))
+      throw bad(`entry ${i}: RepoTags is not a list of names`);
+    return {
+      configPath: normalizeEntryName(o['Config']),
+      layerPaths: layers.map((p) => ({ path: normalizeEntryName(p) })),
+      tags,
+    };
+  });
 }
 
 async function describe(dir: string): Promise<ArchiveImage[]> {
   const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
-  if (manifest !== undefined) {
-    const list = JSON.parse(manifest) as {
-      Config?: string;
-      RepoTags?: string[] | null;
-      Layers?: string[];
-    }[];
-    return list.map((m) => ({
-      configPath: normalizeEntryName(m.Config ?? ''),
-      layerPaths: (m.Layers ?? []).map((p) => ({ path: normalizeEntryName(p) })),
-      tags: m.RepoTags ?? [],
-    }));
-  }
+  if (manifest !== undefined) return parseSaveManifest(manifest);
   const index = await readFile(join(dir, 'index.json')).catch(() => undefined);
   if (!index) return [];
   const parsed = parseManifestOrIndex(index);
   if (parsed.kind !== 'index') return [];
   const out: ArchiveImage[] = [];
   for (const d of parsed.manifests) {
-    const m = parseManifestOrIndex(await readFile(join(dir, 'blobs', 'sha256', d.digest.slice(7))));
+    const m = parseManifestOrIndex(
+      await readFile(await archiveFile(dir, `blobs/sha256/${d.digest.slice(7)}`, 'manifest')),
+    );
     if (m.kind !== 'manifest') continue;
     const name =
       d.annotations?.['io.containerd.image.name'] ??
@@ -137,7 +180,7 @@ async function loadOne(
   a: ArchiveImage,
   say: (line: string) => void,
 ): Promise<void> {
-  const configBytes = await readFile(join(dir, a.configPath));
+  const configBytes = await readFile(await archiveFile(dir, a.configPath, 'config'));
   const cfg = await ctx.content.put(configBytes);
   const config = parseImageConfig(configBytes);
   if (config.diffIds.length !== a.layerPaths.length)
@@ -152,7 +195,7 @@ async function loadOne(
     const chainId = chainIds[i];
     const diffId = config.diffIds[i];
     if (!lp || !chainId || !diffId) continue;
-    const file = join(dir, lp.path);
+    const file = await archiveFile(dir, lp.path, 'layer');
     const compression = lp.compression ?? (await sniffCompression(file));
     const w = await ctx.content.writer();
     try {
