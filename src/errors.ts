@@ -105,7 +105,9 @@ export function archiveError(err: unknown): unknown {
   // zlib's data errors (Z_DATA_ERROR, Z_BUF_ERROR) are the archive's fault too.
   if (code?.startsWith('Z_') === true)
     return new InvalidArgumentError(`invalid compressed archive: ${messageOf(err)}`);
-  if (code !== undefined) return err;
+  // System errors (ENOSPC, EIO, EMFILE) are not the client's; stream plumbing codes
+  // (STREAM_DESTROYED, ERR_STREAM_PREMATURE_CLOSE) are what a broken archive leaves behind.
+  if (code !== undefined && /^E[A-Z0-9]+$/.test(code)) return err;
   if (err instanceof Error && err.name === 'AbortError') return err;
   return new InvalidArgumentError(`invalid tar archive: ${messageOf(err)}`);
 }
