@@ -161,9 +161,13 @@ function answers(addr: string, tls: boolean, ca: string | undefined): Promise<bo
   });
 }
 
-/** A CA and a server certificate for 127.0.0.1 (SAN), made with openssl. */
-export async function makeCertificates(dir: string): Promise<string> {
-  const p = (f: string): string => join(dir, f);
+/** A self-signed RSA certificate and its key, made with openssl (extra: e.g. -addext SANs). */
+export async function selfSignedCertificate(
+  subject: string,
+  keyPath: string,
+  certPath: string,
+  extra: readonly string[] = [],
+): Promise<void> {
   await execOk('openssl', [
     'req',
     '-x509',
@@ -173,12 +177,19 @@ export async function makeCertificates(dir: string): Promise<string> {
     '-days',
     '2',
     '-subj',
-    '/CN=skiff test CA',
+    subject,
+    ...extra,
     '-keyout',
-    p('ca.key'),
+    keyPath,
     '-out',
-    p('ca.crt'),
+    certPath,
   ]);
+}
+
+/** A CA and a server certificate for 127.0.0.1 (SAN), made with openssl. */
+export async function makeCertificates(dir: string): Promise<string> {
+  const p = (f: string): string => join(dir, f);
+  await selfSignedCertificate('/CN=skiff test CA', p('ca.key'), p('ca.crt'));
   await execOk('openssl', [
     'req',
     '-newkey',

@@ -16,8 +16,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { execOk } from './exec.js';
-import { startRegistry, type TestRegistry, type TokenAuthConfig } from './registry.js';
+import {
+  selfSignedCertificate,
+  startRegistry,
+  type TestRegistry,
+  type TokenAuthConfig,
+} from './registry.js';
 
 export type Action = 'pull' | 'push';
 
@@ -64,21 +68,7 @@ export async function startTokenServer(o: TokenServerOptions = {}): Promise<Toke
   const dir = await mkdtemp(join(tmpdir(), 'skiff-token-'));
   const keyPath = join(dir, 'signer.key');
   const certPath = join(dir, 'signer.crt');
-  await execOk('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=skiff test token signer',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-  ]);
+  await selfSignedCertificate('/CN=skiff test token signer', keyPath, certPath);
   const privateKey = createPrivateKey(await readFile(keyPath));
   const keyId = libtrustKeyId(new X509Certificate(await readFile(certPath)));
   const service = o.service ?? 'skiff-test-registry';

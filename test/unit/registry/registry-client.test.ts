@@ -25,7 +25,7 @@ import {
   redirectTarget,
 } from '../../../src/registry/redirects.js';
 import { NotFoundError, UnavailableError, UnauthorizedError } from '../../../src/errors.js';
-import { execOk } from '../../helpers/exec.js';
+import { selfSignedCertificate } from '../../helpers/registry.js';
 
 interface Seen {
   readonly method: string;
@@ -406,22 +406,9 @@ describe('registry client: TLS on redirect hops', () => {
   let tls: { key: Buffer; cert: Buffer };
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'skiff-unit-tls-'));
-    await execOk('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
+    await selfSignedCertificate('/CN=127.0.0.1', join(dir, 'key.pem'), join(dir, 'cert.pem'), [
       '-addext',
       'subjectAltName=IP:127.0.0.1,IP:127.0.0.2',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
     ]);
     tls = {
       key: await readFile(join(dir, 'key.pem')),
