@@ -13,6 +13,7 @@ import { imageRoutes } from './routes/images.js';
 import { systemDfRoutes } from './routes/system-df.js';
 import { networkRoutes } from './routes/networks.js';
 import { buildCacheRoutes } from './routes/build-cache.js';
+import { swarmAndPluginRoutes } from './routes/swarm-and-plugins.js';
 
 export function buildRouter(): Router<ApiServices> {
   const r = new Router<ApiServices>();
@@ -29,5 +30,6 @@ export function buildRouter(): Router<ApiServices> {
   systemDfRoutes(r);
   networkRoutes(r);
   buildCacheRoutes(r);
+  swarmAndPluginRoutes(r);
   return r;
 }

@@ -30,6 +30,7 @@ import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.js';
 import { globalRuntimeArgs } from '../runtime/oci/runtime-args.js';
 import { K8sLogReader } from '../runtime/logs/k8s-log-reader.js';
 import { RootlesskitPortForwarder } from '../rootless/rootlesskit/port-client.js';
+import { lowPortFacts } from '../rootless/rootlesskit/low-ports.js';
 import { KeyLock } from '../store/key-lock.js';
 import type { DaemonConfig } from './config/daemon-config.js';
 import type { SkiffdEnvironment } from './config/environment.js';
@@ -144,7 +145,10 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     logs: new K8sLogReader(),
     events,
     ...(host.holderPid !== undefined
-      ? { ports: new RootlesskitPortForwarder(join(config.execRoot, 'rootlesskit', 'api.sock')) }
+      ? {
+          ports: new RootlesskitPortForwarder(join(config.execRoot, 'rootlesskit', 'api.sock')),
+          lowPorts: () => lowPortFacts(host.holderPid ?? 0),
+        }
       : {}),
     ...(networking ? { networking } : {}),
     host,
@@ -164,11 +168,16 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       dnsSearch: config.dnsSearch,
       dnsOptions: config.dnsOptions,
       shutdownTimeout: config.shutdownTimeout,
+      ...(config.hostGatewayIp ? { hostGatewayIp: config.hostGatewayIp } : {}),
     },
     bundleRoot: join(config.execRoot, 'containers'),
     log: log.child({ component: 'containers' }),
   };
   const containers = new ContainerService(ctx);
+  events.attributesFor('container', (id) => {
+    const rec = ctx.store.get(id);
+    return rec ? { ...rec.config.labels, image: rec.config.image, name: rec.name } : {};
+  });
   imageCtx.containersUsing = (id) => containers.usingImage(id);
   volumes.usedBy = (name) => containers.usingVolume(name);
   networks.usedBy = (n) => containers.onNetwork(n.id).map((c) => c.id);

@@ -147,7 +147,8 @@ export function containerRoutes<S extends ContainerRouteServices>(r: Router<S>):
         stderr: qBool(q, 'stderr'),
         ...(since ? { since } : {}),
         ...(until ? { until } : {}),
-        ...(tail !== null && tail !== 'all' && tail !== '' ? { tail: Number(tail) } : {}),
+        // dockerd: a tail that is not a number means all lines.
+        ...(tail !== null && /^\d+$/.test(tail) ? { tail: Number(tail) } : {}),
       },
       ctx.signal,
     );

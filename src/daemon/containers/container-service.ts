@@ -3,7 +3,7 @@
  * runner (start/exit), control (stop/kill/rm...), exec, logs and attach modules.
  */
 import type { Readable } from 'node:stream';
-import { NotFoundError, messageOf } from '../../errors.js';
+import { messageOf } from '../../errors.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-record.js';
 import { ContainerRunner, type StartResult } from './container-runner.js';
@@ -138,7 +138,7 @@ export class ContainerService {
   async resize(ref: string, height: number, width: number): Promise<void> {
     const rec = this.ctx.store.find(ref);
     const task = this.runner.task(rec.id);
-    if (!task) throw new NotFoundError(`cannot resize container ${rec.id}: it is not running`);
+    if (!task) throw new ConflictError(`Container ${rec.id} is not running`);
     await task.resize(height, width);
   }
 

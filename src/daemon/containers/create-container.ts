@@ -14,7 +14,10 @@ import { initialState, type ContainerRecord, type MountPoint } from './container
 import type { CreateRequest } from './create-request.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { checkNetworkMode, networkModeKind } from './network-mode.js';
+import { checkPrivilegedPorts } from './privileged-ports.js';
+import { portRequests } from './publish-ports.js';
 import { cleanVolumeTarget } from './volume-target.js';
+import { normalizeLinks } from './resolve-links.js';
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 
@@ -45,12 +48,20 @@ export async function createContainer(
     warnings.push(`Published ports are discarded when using ${netKind} network mode`);
   if (config.cmd.length === 0 && config.entrypoint.length === 0)
     throw new InvalidArgumentError('no command specified');
+  if (netKind === 'holder') {
+    // Bad ranges and privileged host ports are refused now, before anything exists.
+    const reqs = portRequests(hostConfig, config.exposedPorts);
+    if (reqs.length > 0 && ctx.lowPorts) checkPrivilegedPorts(reqs, await ctx.lowPorts());
+  }
 
   const id = newId();
   const name =
     req.name !== undefined
       ? validateName(req.name)
       : generateName((n) => ctx.store.nameTaken(n) !== undefined);
+  const links = normalizeLinks(hostConfig.links, hostConfig.networkMode, name, (ref) =>
+    ctx.store.find(ref),
+  );
   ctx.store.reserveName(name, id);
   const dir = ctx.store.dir(id);
   const [path = '', ...args] = [...config.entrypoint, ...config.cmd];
@@ -61,7 +72,7 @@ export async function createContainer(
     path,
     args,
     config,
-    hostConfig,
+    hostConfig: { ...hostConfig, links },
     imageId: image.id,
     state: initialState(),
     restartCount: 0,
@@ -98,7 +109,8 @@ function withDefaults(ctx: ContainerContext, hc: HostConfig): HostConfig {
   const type = hc.logConfig.type || ctx.defaults.logDriver;
   if (!LOG_DRIVERS.includes(type))
     throw new InvalidArgumentError(
-      `failed to create container: logger: no log driver named '${type}' is registered (skiff supports json-file, local and none)`,
+      // dockerd's exact words (clients match on them); the drivers skiff has are in docs/errors.md.
+      `logger: no log driver named '${type}' is registered`,
     );
   const config = hc.logConfig.type
     ? hc.logConfig.config

@@ -31,9 +31,13 @@ export type EventListener = (e: EngineEvent) => void;
 
 const HISTORY = 1000;
 
+/** Attributes every event of a type carries (a container's labels, image and name). */
+export type AttributeSource = (id: string) => Record<string, string>;
+
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
   private readonly history: EngineEvent[] = [];
+  private readonly sources = new Map<EventType, AttributeSource>();
 
   constructor(private readonly clock: () => bigint = () => BigInt(Date.now()) * 1_000_000n) {}
 
@@ -43,7 +47,16 @@ export class EventBus {
     id: string,
     attributes: Record<string, string> = {},
   ): EngineEvent {
-    const e: EngineEvent = { type, action, id, attributes, scope: 'local', timeNano: this.clock() };
+    // dockerd puts the labels first, then what the publisher says (image, name, exitCode...).
+    const base = this.sources.get(type)?.(id) ?? {};
+    const e: EngineEvent = {
+      type,
+      action,
+      id,
+      attributes: { ...base, ...attributes },
+      scope: 'local',
+      timeNano: this.clock(),
+    };
     this.history.push(e);
     if (this.history.length > HISTORY) this.history.shift();
     for (const l of this.listeners) {
@@ -54,6 +67,15 @@ export class EventBus {
       }
     }
     return e;
+  }
+
+  /**
+   * Every later event of `type` carries what `source` gives for its id, under the publisher's
+   * own attributes: `label=` filters then match every container event (compose watches its
+   * containers' exits that way), as with dockerd.
+   */
+  attributesFor(type: EventType, source: AttributeSource): void {
+    this.sources.set(type, source);
   }
 
   /** Events at or after `sinceNano` still in memory. */

@@ -49,4 +49,22 @@ describe('EventBus', () => {
     bus.subscribe(() => undefined, gone.signal);
     assert.equal(bus.listenerCount, 0);
   });
+
+  it("every container event carries the container's labels, under the publisher's attributes", () => {
+    const bus = new EventBus();
+    bus.attributesFor('container', (id): Record<string, string> =>
+      id === 'abc' ? { 'com.docker.compose.project': 'p', image: 'busybox', name: 'web' } : {},
+    );
+    const die = bus.publish('container', 'die', 'abc', { exitCode: '0', name: 'renamed' });
+    assert.deepEqual(die.attributes, {
+      'com.docker.compose.project': 'p',
+      image: 'busybox',
+      name: 'renamed',
+      exitCode: '0',
+    });
+    assert.deepEqual(bus.publish('container', 'destroy', 'gone', { name: 'x' }).attributes, {
+      name: 'x',
+    });
+    assert.deepEqual(bus.publish('image', 'pull', 'abc').attributes, {});
+  });
 });
