@@ -73,7 +73,7 @@ export class ConmonTask implements Task {
       () => true,
       () => false,
     );
-    return { code, oomKilled: oom, finishedAt: new Date() };
+    return { code, oomKilled: oom, finishedAt: await this.c.exits.exitTime(this.id) };
   }
 
   exec(execId: string, spec: ProcessSpec, io: ExecIO): Promise<ExecProcess> {
@@ -115,7 +115,7 @@ export class ConmonTask implements Task {
         status: 'stopped',
         pid: 0,
         conmonPid: this.conmonPid,
-        exit: { code, oomKilled: false, finishedAt: new Date() },
+        exit: { code, oomKilled: false, finishedAt: await this.c.exits.exitTime(this.id) },
       };
     try {
       const s = await run(this.c.runtimePath, stateCommand(this.c.globalArgs, this.id));

@@ -4,7 +4,7 @@
  * happened while skiffd was down) sees the file at once.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class ExitWatcher {
@@ -42,6 +42,14 @@ export class ExitWatcher {
     if (text === undefined || text.trim() === '') return undefined;
     const n = Number(text.trim());
     return Number.isInteger(n) ? n : undefined;
+  }
+
+  /**
+   * When the container exited: conmon writes the exit file at that moment, so its mtime is the
+   * exit time even when skiffd learns of it later (an exit while skiffd was down).
+   */
+  async exitTime(id: string): Promise<Date> {
+    return (await stat(this.path(id)).catch(() => undefined))?.mtime ?? new Date();
   }
 
   wait(id: string, signal?: AbortSignal): Promise<number> {

@@ -65,6 +65,42 @@ describe('live restore, events, dockerode', () => {
     );
   });
 
+  it('a container that exited while skiffd was down keeps its real FinishedAt (the exit file time)', async () => {
+    await dockerOk(d, ['run', '-d', '--name', 'early', 'busybox', 'sh', '-c', 'sleep 1; exit 7']);
+    const supervisor = d.process.pid ?? 0;
+    const skiffd = await d.skiffdPid();
+    // The supervisor is held so that skiffd stays away while the container exits.
+    process.kill(supervisor, 'SIGSTOP');
+    process.kill(skiffd, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 3000));
+    const backAt = Date.now();
+    process.kill(supervisor, 'SIGCONT');
+    await eventually(
+      async () => ((await d.skiffdPid()) !== skiffd && (await ping(d.socket)) ? true : undefined),
+      30_000,
+      'a new skiffd',
+    );
+    // The new skiffd records the exit it finds once it has adopted the container.
+    const [status, finished] = await eventually(
+      async () => {
+        const out = (
+          await dockerOk(d, [
+            'inspect',
+            '-f',
+            '{{.State.Status}} {{.State.ExitCode}} {{.State.FinishedAt}}',
+            'early',
+          ])
+        ).trim();
+        return out.startsWith('exited ') ? out.split(' ').slice(1) : undefined;
+      },
+      30_000,
+      'early recorded as exited',
+    );
+    assert.equal(status, '7');
+    const at = Date.parse(finished ?? '');
+    assert.ok(at < backAt - 1000, `FinishedAt ${finished} is the adoption time, not the exit`);
+  });
+
   it('docker events streams lifecycle events; --since/--until replays them', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const child = spawn(
