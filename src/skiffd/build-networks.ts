@@ -5,7 +5,8 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { EXTRA_BINARY_DIRS } from '../proc/find-binary.js';
 import type { Logger } from '../log.js';
 import type { HostProfile } from '../host.js';
 import type { EventBus } from '../daemon/events/event-bus.js';
@@ -16,6 +17,7 @@ import { NetavarkBackend } from '../network/netavark/netavark-backend.js';
 import { effectivePools } from '../network/address-pools.js';
 import { readReservedNetworks } from '../network/reserved-networks.js';
 import type { DaemonConfig } from './config/daemon-config.js';
+import type { SkiffdEnvironment } from './config/environment.js';
 
 /**
  * rootlesskit's slirp4netns network (--cidr default): the holder's namespace, where skiff's
@@ -56,6 +58,7 @@ const AARDVARK_DNS = '/usr/lib/podman/aardvark-dns';
  */
 export async function buildContainerNetworking(i: {
   readonly config: DaemonConfig;
+  readonly env: SkiffdEnvironment;
   readonly host: HostProfile;
   readonly networks: NetworkService;
   readonly log: Logger;
@@ -92,6 +95,9 @@ export async function buildContainerNetworking(i: {
       configDir,
       rootless: true,
       enter: { nsenter: binaries.nsenter, pid: holderPid },
+      // netavark runs iptables/nft by name, which live in /usr/sbin: not in a normal user's PATH
+      // on Debian, where the setup then fails with "No such file or directory (os error 2)".
+      env: { ...i.env.vars, PATH: searchPath(i.env.pathEnv) },
     }),
     netns: { unshare: binaries.unshare, umount: binaries.umount },
     netnsRoot: join(i.config.execRoot, 'netns'),
@@ -100,4 +106,10 @@ export async function buildContainerNetworking(i: {
       i.networks.announce(action, networkId, id);
     },
   });
+}
+
+/** The user's PATH, then the system directories skiff looks in for helpers (sbin included). */
+function searchPath(userPath: string | undefined): string {
+  const dirs = [...(userPath ?? '').split(delimiter).filter((d) => d !== ''), ...EXTRA_BINARY_DIRS];
+  return [...new Set(dirs)].join(delimiter);
 }

@@ -105,7 +105,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     events,
     log,
   });
-  const networking = await buildContainerNetworking({ config, host, networks, log });
+  const networking = await buildContainerNetworking({ config, env: i.env, host, networks, log });
 
   const runtime =
     host.runtime && host.binaries.conmon
