@@ -9,6 +9,13 @@
  * MUST be able to find a task again from those files after skiffd restarts (live restore).
  */
 import type { Readable, Writable } from 'node:stream';
+import { InternalError } from '../errors.js';
+
+/**
+ * The OCI runtime refused to start an exec'd process (missing or non-executable command, bad
+ * user...). The message is the runtime's own; the containers service words it as Docker does.
+ */
+export class ExecStartFailed extends InternalError {}
 
 /** Where the container's output is persisted (what `docker logs` reads). */
 export type LogTarget =

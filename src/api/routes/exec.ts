@@ -1,6 +1,10 @@
 /** /containers/{id}/exec and /exec/*: create, start (hijacked or detached), inspect, resize. */
 import type { ContainerService } from '../../daemon/containers/container-service.js';
-import type { ExecConfig, ExecStart } from '../../daemon/containers/exec-service.js';
+import {
+  ExecStartError,
+  type ExecConfig,
+  type ExecStart,
+} from '../../daemon/containers/exec-service.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { empty, json } from '../reply.js';
 import type { Router } from '../router.js';
@@ -16,6 +20,7 @@ import {
 } from '../wire/json-fields.js';
 import { qInt } from '../wire/query.js';
 import { pumpSession } from '../streams/attach-pump.js';
+import { STDOUT, frame } from '../streams/stdcopy.js';
 
 export interface ExecRouteServices {
   readonly containers: ContainerService;
@@ -66,34 +71,43 @@ export function execRoutes<S extends ExecRouteServices>(r: Router<S>): void {
     const execId = ctx.params['id'] ?? '';
     const exec = s.containers.execs.get(execId);
     if (detach) {
-      await s.containers.execs.start(execId, {
-        detach: true,
-        ...(tty !== undefined ? { tty } : {}),
-      });
+      await s.containers.execs.start(execId, { detach: true });
       return empty(200);
     }
-    const useTty = tty ?? exec.config.tty;
+    // As dockerd: the process's TTY comes from the exec's create config; the start body's Tty
+    // (false when omitted) only says whether the stream is raw or stdcopy-framed.
+    const rawStream = tty ?? false;
     let started: ExecStart | undefined;
+    let failed: ExecStartError | undefined;
     return {
       kind: 'hijack',
-      contentType: useTty
+      contentType: rawStream
         ? 'application/vnd.docker.raw-stream'
         : 'application/vnd.docker.multiplexed-stream',
-      // Starting happens before the 101 so that a failure is still an HTTP error.
+      // Starting happens before the 101 so that a 404/409 is still an HTTP error; the runtime
+      // refusing the command is answered in the stream, as dockerd does (the CLI prints it and
+      // exits with the exec's exit code, 126).
       prepare: async () => {
-        started = await s.containers.execs.start(execId, {
-          detach: false,
-          ...(tty !== undefined ? { tty } : {}),
-        });
+        try {
+          started = await s.containers.execs.start(execId, { detach: false });
+        } catch (e) {
+          if (!(e instanceof ExecStartError)) throw e;
+          failed = e;
+        }
       },
       run: async ({ socket }) => {
+        if (failed) {
+          const text = Buffer.from(`${failed.message}\r\n`);
+          socket.write(rawStream ? text : frame(STDOUT, text));
+          return;
+        }
         const st = started;
         if (!st?.session) return;
-        await pumpSession(
+        const how = await pumpSession(
           socket,
           st.session,
           {
-            tty: st.tty,
+            tty: rawStream,
             stdin: exec.config.attachStdin,
             stdout: true,
             stderr: true,
@@ -101,7 +115,8 @@ export function execRoutes<S extends ExecRouteServices>(r: Router<S>): void {
           },
           ctx.signal,
         );
-        await st.done;
+        // Detached (ctrl-p ctrl-q): the stream ends, the process goes on running.
+        if (how !== 'detached') await st.done;
       },
     };
   });

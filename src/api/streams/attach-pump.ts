@@ -37,17 +37,22 @@ export async function pumpAttach(
   await pumpSession(socket, session, o, signal);
 }
 
+/** Resolves once the session's output ended or the client left ('ended') or detached. */
 export async function pumpSession(
   socket: Duplex,
   session: AttachSession,
   o: PumpOptions,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<'ended' | 'detached'> {
   const parser = new FrameParser();
+  let how: 'ended' | 'detached' = 'ended';
+  let detach = (): void => undefined;
   const done = new Promise<void>((resolve) => {
     const finish = (): void => {
       resolve();
     };
+    // Not waiting for the output to end: an exec's does only when its process exits.
+    detach = finish;
     session.output.on('data', (chunk: Buffer) => {
       for (const f of parser.push(chunk)) {
         if ((f.stream === STDOUT && !o.stdout) || (f.stream === STDERR && !o.stderr)) continue;
@@ -74,7 +79,11 @@ export async function pumpSession(
         socket.pause();
         session.input.once('drain', () => socket.resume());
       }
-      if (detached) session.close();
+      if (detached) {
+        how = 'detached';
+        session.close();
+        detach();
+      }
     });
     // The client's half-close is stdin EOF; its leaving without one is a detach.
     socket.once('end', () => {
@@ -88,6 +97,7 @@ export async function pumpSession(
   session.input.on('error', () => undefined);
   await done;
   session.close();
+  return how;
 }
 
 function write(socket: Duplex, b: Buffer): boolean {

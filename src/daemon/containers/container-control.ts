@@ -13,6 +13,9 @@ import { parseSignal } from './signals.js';
 
 export type StopResult = 'stopped' | 'not-running';
 
+/** How long a SIGKILL waits for the container's exit to be recorded (dockerd: 10 s). */
+const KILL_WAIT_MS = 10_000;
+
 export class ContainerControl {
   constructor(
     private readonly ctx: ContainerContext,
@@ -33,10 +36,12 @@ export class ContainerControl {
     }
     if (!task || (rec.state.status !== 'running' && rec.state.status !== 'paused'))
       return 'not-running';
+    // Registered while the state still says running (no await since it was read): an exit
+    // recorded during markStopped would otherwise be missed and the stop would wait forever.
+    const exited = this.runner.waiters.nextExit(id);
     await this.markStopped(id);
     const sig = parseSignal(o.signal ?? rec.config.stopSignal ?? 'SIGTERM');
     const timeout = o.timeoutSec ?? rec.config.stopTimeout ?? 10;
-    const exited = this.runner.waiters.nextExit(id);
     if (timeout !== 0 || sig.name === 'SIGKILL') {
       await task.kill(sig.name).catch(() => undefined);
       this.ctx.events.publish('container', 'kill', id, {
@@ -71,6 +76,10 @@ export class ContainerControl {
       }
       throw new ConflictError(`Cannot kill container: ${ref}: Container ${rec.id} is not running`);
     }
+    // As dockerd: a SIGKILL returns once the exit is recorded (inspect no longer says running,
+    // a remove right after it succeeds), waiting at most KILL_WAIT_MS; other signals return at
+    // once. Registered before any await, while the state read above is current.
+    const exited = sig.name === 'SIGKILL' ? this.runner.waiters.nextExit(rec.id) : undefined;
     if (sig.name === 'SIGKILL' || sig.name === (rec.config.stopSignal ?? 'SIGTERM'))
       await this.markStopped(rec.id);
     await task.kill(sig.name, sig.name === 'SIGKILL');
@@ -78,6 +87,7 @@ export class ContainerControl {
       ...attrs(rec),
       signal: String(sig.number),
     });
+    if (exited) await Promise.race([exited, delay(KILL_WAIT_MS)]);
   }
 
   async restart(ref: string, o: { timeoutSec?: number; signal?: string } = {}): Promise<void> {

@@ -7,9 +7,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError } from '../../errors.js';
+import { ConflictError, EngineError, NotFoundError, type ErrorKind } from '../../errors.js';
 import { newId } from '../../store/ids.js';
-import type { AttachSession, ExecProcess, Task } from '../../runtime/runtime.js';
+import {
+  ExecStartFailed,
+  type AttachSession,
+  type ExecProcess,
+  type Task,
+} from '../../runtime/runtime.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerRunner } from './container-runner.js';
@@ -41,7 +46,18 @@ export interface ExecInstance {
   process?: ExecProcess;
 }
 
+/**
+ * The runtime could not start the exec's process, in dockerd's words (`OCI runtime exec failed:
+ * ...`). dockerd answers it inside an attached start's stream (after the 101), or as the error
+ * of a detached one; the exec's exit code is then 126.
+ */
+export class ExecStartError extends EngineError {}
+
+/** dockerd's exit code of an exec whose process could not be started. */
+export const EXEC_START_FAILED_CODE = 126;
+
 export interface ExecStart {
+  /** Whether the process has a TTY: decided by the exec's create config, as in dockerd. */
   readonly tty: boolean;
   /** The exec's stdio; undefined when detached. */
   readonly session?: AttachSession;
@@ -108,7 +124,7 @@ export class ExecService {
     return e;
   }
 
-  async start(id: string, o: { detach: boolean; tty?: boolean }): Promise<ExecStart> {
+  async start(id: string, o: { detach: boolean }): Promise<ExecStart> {
     const e = this.get(id);
     if (e.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.ctx.store.find(e.containerId);
@@ -121,7 +137,9 @@ export class ExecService {
       return await this.launch(e, rec, task, o);
     } catch (err) {
       this.idleSince.set(id, this.retention.now());
-      throw err;
+      if (!(err instanceof ExecStartFailed)) throw err;
+      e.exitCode = EXEC_START_FAILED_CODE;
+      throw execStartError(err);
     }
   }
 
@@ -129,10 +147,12 @@ export class ExecService {
     e: ExecInstance,
     rec: ContainerRecord,
     task: Task,
-    o: { detach: boolean; tty?: boolean },
+    o: { detach: boolean },
   ): Promise<ExecStart> {
     const id = e.id;
-    const tty = o.tty ?? e.config.tty;
+    // dockerd takes the TTY from the exec's create config; the start body's Tty only chooses how
+    // the attached stream is framed (see api/routes/exec.ts).
+    const tty = e.config.tty;
     const base = JSON.parse(
       await readFile(join(this.runner.bundle(rec.id), 'config.json'), 'utf8'),
     ) as { process?: { env?: string[] } };
@@ -230,4 +250,14 @@ export class ExecService {
     this.execs.delete(id);
     this.idleSince.delete(id);
   }
+}
+
+/** dockerd's wording and kind: a missing or non-executable command is the caller's error. */
+function execStartError(e: ExecStartFailed): ExecStartError {
+  const message = `OCI runtime exec failed: ${e.message}: unknown`;
+  const kind: ErrorKind =
+    /executable file not found|no such file or directory|permission denied/i.test(e.message)
+      ? 'invalid-argument'
+      : 'internal';
+  return new ExecStartError(kind, message, { cause: e });
 }

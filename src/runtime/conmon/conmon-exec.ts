@@ -6,7 +6,14 @@
 import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InternalError } from '../../errors.js';
-import type { ExecIO, ExecProcess, Exit, ProcessSpec } from '../runtime.js';
+import {
+  ExecStartFailed,
+  type ExecIO,
+  type ExecProcess,
+  type Exit,
+  type ProcessSpec,
+} from '../runtime.js';
+import { cleanRuntimeMessage } from './conmon-runtime.js';
 import { conmonExecArgv } from './conmon-args.js';
 import { cuuidOf, type ConmonContext } from './conmon-context.js';
 import { openAttach } from './attach-bridge.js';
@@ -76,7 +83,7 @@ export async function conmonTtyExec(
     session.close();
     p.closePipes();
     await cleanUp();
-    throw new InternalError(`OCI runtime exec failed: ${first.message ?? 'unknown error'}`);
+    throw new ExecStartFailed(cleanRuntimeMessage(first.message ?? 'unknown error'));
   }
   const exited: Promise<Exit> = (async () => {
     let code = 255;

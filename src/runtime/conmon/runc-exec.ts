@@ -2,13 +2,22 @@
  * Non-TTY exec straight through `<runtime> exec --process`: its stdio are pipes to skiffd and
  * its exit status is the process's. No monitor process is needed for this common case.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { spawnChild } from '../../proc/run.js';
-import type { AttachSession, Exit, ExecIO, ExecProcess, ProcessSpec } from '../runtime.js';
+import {
+  ExecStartFailed,
+  type AttachSession,
+  type Exit,
+  type ExecIO,
+  type ExecProcess,
+  type ProcessSpec,
+} from '../runtime.js';
 import { execArgv, signalArg } from '../oci/runtime-commands.js';
 import { toOciProcess } from './oci-process.js';
+import { cleanRuntimeMessage } from './conmon-runtime.js';
 
 const STDOUT = 1;
 const STDERR = 2;
@@ -37,27 +46,65 @@ export async function runcExec(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const processFile = join(dir, 'process.json');
   await writeFile(processFile, JSON.stringify(toOciProcess(spec)));
-  const argv = execArgv(c.globalArgs, c.containerId, processFile, join(dir, 'pid'), io.detach);
+  const pidFile = join(dir, 'pid');
+  const argv = execArgv(c.globalArgs, c.containerId, processFile, pidFile, io.detach);
+  // The runtime writes the pid file only once the process runs: until then, whatever it says
+  // on stderr may be its own error (a missing command), which is what a failed start reports.
+  let stopWatching = (): void => undefined;
+  const pidWritten = new Promise<boolean>((resolve) => {
+    const watcher = watch(dir, () => {
+      void access(pidFile).then(
+        () => {
+          watcher.close();
+          resolve(true);
+        },
+        () => undefined,
+      );
+    });
+    watcher.on('error', () => undefined);
+    stopWatching = (): void => {
+      watcher.close();
+    };
+  });
+  let runtimeSaid = '';
   const child = spawnChild(c.runtimePath, argv, {
     stdio: [io.stdin ? 'pipe' : 'ignore', io.detach ? 'ignore' : 'pipe', 'pipe'],
   });
   const output = new PassThrough();
   child.stdout?.on('data', (b: Buffer) => output.write(frame(STDOUT, b)));
   child.stderr?.on('data', (b: Buffer) => {
+    if (runtimeSaid.length < 8192) runtimeSaid += b.toString();
     if (!io.detach) output.write(frame(STDERR, b));
   });
   child.stdin?.on('error', () => undefined);
+  let ran = false;
   const closed = new Promise<Exit>((resolve) => {
-    child.on('error', () => {
+    child.on('error', (e) => {
+      runtimeSaid ||= e.message;
       output.end();
       resolve({ code: 126, oomKilled: false, finishedAt: new Date() });
     });
     child.on('close', (code, signal) => {
-      output.end();
-      resolve({ code: code ?? (signal ? 128 + 9 : 126), oomKilled: false, finishedAt: new Date() });
-      void rm(dir, { recursive: true, force: true });
+      void access(pidFile)
+        .then(
+          () => (ran = true),
+          () => undefined,
+        )
+        .finally(() => {
+          output.end();
+          resolve({
+            code: code ?? (signal ? 128 + 9 : 126),
+            oomKilled: false,
+            finishedAt: new Date(),
+          });
+          void rm(dir, { recursive: true, force: true });
+        });
     });
   });
+  const started = await Promise.race([pidWritten, closed.then(() => ran)]);
+  stopWatching();
+  if (!started)
+    throw new ExecStartFailed(cleanRuntimeMessage(runtimeSaid.trim() || 'the OCI runtime failed'));
   const session: AttachSession | undefined = io.detach
     ? undefined
     : {

@@ -96,3 +96,32 @@ describe('docker rename', () => {
     await mkdir(dir);
   });
 });
+
+describe('docker kill (issue 10)', () => {
+  let t: TestContext;
+  let control: ContainerControl;
+  beforeEach(async () => {
+    t = await testContext();
+    control = new ContainerControl(t.ctx, t.runner);
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it('SIGKILL returns once the exit is recorded, as dockerd: inspect says exited, rm needs no force', async () => {
+    const id = await t.create({ Image: 'busybox', Cmd: ['sleep', '300'] }, 'victim');
+    await t.runner.start(id);
+    await control.kill(id);
+    assert.equal(t.store.get(id)?.state.status, 'exited');
+    assert.equal(t.store.get(id)?.state.exitCode, 137);
+    await control.remove(id, { force: false, volumes: false });
+    assert.equal(t.store.get(id), undefined);
+  });
+
+  it('another signal returns without waiting for an exit', async () => {
+    const id = await t.create({ Image: 'busybox', Cmd: ['sleep', '300'] }, 'poked');
+    await t.runner.start(id);
+    await control.kill(id, 'SIGUSR1');
+    assert.equal(t.store.get(id)?.state.status, 'running');
+  });
+});

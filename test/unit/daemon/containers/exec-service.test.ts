@@ -1,7 +1,12 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { NotFoundError } from '../../../../src/errors.js';
-import { ExecService, type ExecConfig } from '../../../../src/daemon/containers/exec-service.js';
+import {
+  ExecService,
+  ExecStartError,
+  type ExecConfig,
+} from '../../../../src/daemon/containers/exec-service.js';
+import { ExecStartFailed } from '../../../../src/runtime/runtime.js';
 import {
   fakeExecProcess,
   gate,
@@ -85,5 +90,45 @@ describe('exec records are bounded', () => {
     const kept = execs.idsOf(id);
     assert.deepEqual(kept.sort(), ids.slice(-3).sort());
     assert.throws(() => execs.get(ids[0] ?? ''), NotFoundError);
+  });
+});
+
+describe('exec start as dockerd (issue 10)', () => {
+  let t: TestContext;
+  let id: string;
+  let task: FakeTask;
+  beforeEach(async () => {
+    t = await testContext();
+    id = await t.create({ Image: 'busybox', Cmd: ['sleep', '300'] }, 'box');
+    await t.runner.start(id);
+    const started = t.runtime.tasks[0];
+    assert.ok(started);
+    task = started;
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it('the TTY is the one of the create config', async () => {
+    const execs = new ExecService(t.ctx, t.runner);
+    const e = execs.create(id, { ...CONFIG, tty: true });
+    const st = await execs.start(e, { detach: false });
+    assert.equal(st.tty, true);
+  });
+
+  it('a command the runtime cannot start: the message of dockerd, a 400 kind, exit code 126', async () => {
+    const execs = new ExecService(t.ctx, t.runner);
+    const said =
+      'exec failed: unable to start container process: exec: "nosuch": executable file not found in $PATH';
+    task.onExec = () => Promise.reject(new ExecStartFailed(said));
+    const e = execs.create(id, { ...CONFIG, cmd: ['nosuch'] });
+    await assert.rejects(execs.start(e, { detach: false }), (err: unknown) => {
+      assert.ok(err instanceof ExecStartError);
+      assert.equal(err.kind, 'invalid-argument');
+      assert.equal(err.message, `OCI runtime exec failed: ${said}: unknown`);
+      return true;
+    });
+    assert.equal(execs.get(e).exitCode, 126);
+    assert.equal(execs.get(e).running, false);
   });
 });
