@@ -15,8 +15,6 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 log() { printf '[quickstart] %s\n' "$*" >&2; }
 
-runtime_pkgs=(uidmap rootlesskit slirp4netns crun runc conmon fuse-overlayfs tini catatonit
-              golang-github-containers-common util-linux gcc libc6-dev zstd)
 
 build() { # dir
   if [ ! -d "$1/node_modules" ]; then (cd "$1" && npm ci --no-audit --no-fund >/dev/null); fi
@@ -60,13 +58,8 @@ command -v node >/dev/null || { log "Node.js 20 is required (apt-get install nod
 command -v docker >/dev/null || log "note: no docker CLI found; install one to talk to skiff (the API is Docker's)"
 
 if [ "$(id -u)" = 0 ]; then
-  log "apt-get install ${runtime_pkgs[*]}"
-  missing=()
-  for p in "${runtime_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  # Runtime and test packages: after this, `npm test` (the README's second command) runs too.
+  bash "$here/scripts/install-deps.sh" test
   user="${SKIFF_USER:-skiff}"
   SKIFF_TEST_USER="$user" bash "$here/scripts/ensure-rootless-user.sh" >/dev/null
   dir="$here"

@@ -94,6 +94,13 @@ function build() {
 }
 
 function runE2eAsTestUser(files) {
+  // The packages the suites drive (the one list, shared with .ci/run and the quickstart): a
+  // no-op when they are there, so `npm test` as root works on a machine that only ran
+  // ./quickstart.sh, or none.
+  const deps = spawnSync('bash', [join(root, 'scripts/install-deps.sh'), 'test'], {
+    stdio: 'inherit',
+  });
+  if (deps.status !== 0) process.exit(1);
   const ensure = spawnSync('bash', [join(root, 'scripts/ensure-rootless-user.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
