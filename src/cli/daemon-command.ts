@@ -29,11 +29,14 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
   let loaded;
   try {
     parseDaemonFlags(argv);
-    settings = settingsFromEnv(process.env);
+    // $HOME first, as skiffd (skiffd/config/environment.ts): both must read the same daemon.json.
     loaded = await loadDaemonConfig(
-      defaultPaths(process.env, sys.user.home),
+      defaultPaths(process.env, process.env['HOME'] ?? sys.user.home),
       parseDaemonFlags(argv).patch,
     );
+    settings = settingsFromEnv(process.env, {
+      allowHostLoopback: loaded.config.allowHostLoopback,
+    });
   } catch (e) {
     process.stderr.write(`skiff daemon: ${messageOf(e)}\n`);
     return 1;

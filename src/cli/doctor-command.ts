@@ -4,11 +4,13 @@ import { request } from 'node:http';
 import { worstStatus } from '../rootless/preflight/check-result.js';
 import { doctorChecks, type DoctorFacts } from '../rootless/preflight/doctor-checks.js';
 import { setupChecks } from '../rootless/preflight/setup-checks.js';
+import { gatherNetFacts } from '../rootless/preflight/network-checks.js';
 import { realSystemFacts } from '../rootless/preflight/system-facts.js';
 import { settingsFromEnv } from '../rootless/rootlesskit/launcher-args.js';
 import { contextHost, currentContext } from '../rootless/setup/docker-context.js';
 import { detectCgroup } from '../rootless/detect/cgroup.js';
 import { defaultPaths } from '../skiffd/config/default-paths.js';
+import { loadDaemonConfig } from '../skiffd/config/load-config.js';
 import { spawnCollect } from '../proc/run.js';
 import { messageOf } from '../errors.js';
 import { formatChecks } from './print-checks.js';
@@ -16,10 +18,34 @@ import { formatChecks } from './print-checks.js';
 export async function doctorCommand(): Promise<number> {
   const sys = await realSystemFacts();
   const paths = defaultPaths(process.env, sys.user.home);
-  const setup = await setupChecks(sys, settingsFromEnv(process.env));
-  const facts = await gather(sys.user.name, sys.user.uid, sys.user.home, paths.socketPath, (n) =>
+  // A broken daemon.json is the daemon's to report; here it only decides allow-host-loopback.
+  const allowHostLoopback = await loadDaemonConfig(
+    defaultPaths(process.env, process.env['HOME'] ?? sys.user.home),
+  ).then(
+    (l) => l.config.allowHostLoopback,
+    () => false,
+  );
+  const settings = settingsFromEnv(process.env, { allowHostLoopback });
+  const setup = await setupChecks(sys, settings);
+  const gathered = await gather(sys.user.name, sys.user.uid, sys.user.home, paths.socketPath, (n) =>
     sys.findBinary(n),
   );
+  const net = await gatherNetFacts(sys);
+  const facts: DoctorFacts = {
+    ...gathered,
+    ...(net.rootlesskit ? { rootlesskit: net.rootlesskit } : {}),
+    gid: net.gid,
+    subGids: net.subGids,
+    hostLoopback: {
+      allowed: !settings.disableHostLoopback,
+      source: process.env['SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK']
+        ? 'SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK'
+        : allowHostLoopback
+          ? 'daemon.json'
+          : 'default',
+      net: settings.net,
+    },
+  };
   const all = [...setup, ...doctorChecks(facts)];
   process.stdout.write(`${formatChecks(all)}\n`);
   const worst = worstStatus(all);

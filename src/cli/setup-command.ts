@@ -12,6 +12,7 @@ import { spawnCollect } from '../proc/run.js';
 import { worstStatus } from '../rootless/preflight/check-result.js';
 import { realSystemFacts } from '../rootless/preflight/system-facts.js';
 import { setupChecks } from '../rootless/preflight/setup-checks.js';
+import { networkChecks } from '../rootless/preflight/network-checks.js';
 import { settingsFromEnv } from '../rootless/rootlesskit/launcher-args.js';
 import { createContext, removeContext } from '../rootless/setup/docker-context.js';
 import { systemdUnit } from '../rootless/setup/systemd-unit.js';
@@ -30,6 +31,8 @@ export async function setupCommand(action: string, o: { force: boolean }): Promi
   try {
     const checks = await setupChecks(sys, settingsFromEnv(process.env));
     if (action === 'check') {
+      // What containers may do on the network: warnings, never a reason to refuse setup.
+      checks.push(...(await networkChecks(sys)));
       process.stdout.write(`${formatChecks(checks)}\n`);
       const worst = worstStatus(checks);
       process.stdout.write(

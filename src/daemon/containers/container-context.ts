@@ -7,6 +7,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { PortForwarder } from '../../network/port-forwarder.js';
 import type { ContainerStore } from './container-store.js';
 import type { ContainerNetworking } from './container-networking.js';
+import type { LowPortFacts } from './privileged-ports.js';
 import type {
   ContainerSnapshots,
   ImageResolver,
@@ -28,6 +29,8 @@ export interface ContainerDefaults {
   readonly dnsSearch: readonly string[];
   readonly dnsOptions: readonly string[];
   readonly shutdownTimeout: number;
+  /** daemon.json `host-gateway-ip`: what `--add-host x:host-gateway` resolves to, if set. */
+  readonly hostGatewayIp?: string;
 }
 
 export interface ContainerContext {
@@ -44,6 +47,8 @@ export interface ContainerContext {
   readonly events: EventBus;
   /** Publishes ports into the holder's network namespace; undefined without rootlesskit's port driver. */
   readonly ports?: PortForwarder;
+  /** Whether host ports below 1024 can be published now (rootless only; absent: no check). */
+  readonly lowPorts?: () => Promise<LowPortFacts>;
   /**
    * Bridge networks (netavark): undefined where they cannot work (no rootlesskit holder, no
    * netavark); `default`/`bridge` containers then share the holder's network namespace.

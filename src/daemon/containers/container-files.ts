@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ContainerRecord } from './container-record.js';
 import type { NetworkModeKind } from './network-mode.js';
+import type { HostsEntry } from './legacy-links.js';
 
 /** rootlesskit's slirp4netns defaults (--cidr 10.0.2.0/24). */
 export const SLIRP_CONTAINER_IP = '10.0.2.100';
@@ -28,6 +29,28 @@ export function containerHostname(
   return net === 'host' ? hostHostname : rec.id.slice(0, 12);
 }
 
+/** `--add-host name:host-gateway`: dockerd's special string for "the address of the host". */
+export const HOST_GATEWAY = 'host-gateway';
+
+export interface HostsExtras {
+  /** What `host-gateway` stands for (hostGatewayAddress). */
+  readonly hostGateway?: string;
+  /** Legacy links and link aliases (resolve-links.ts), after the --add-host lines as dockerd. */
+  readonly links?: readonly HostsEntry[];
+}
+
+/**
+ * The address `host-gateway` resolves to: daemon.json's `host-gateway-ip` when set; else from
+ * the holder's namespace and the bridges in it slirp4netns's gateway 10.0.2.2, which is the
+ * host's 127.0.0.1 when rootlesskit runs with --disable-host-loopback=false
+ * (`allow-host-loopback`) and refuses connections otherwise; on the host network the host's
+ * own loopback. Like dockerd, no `host.docker.internal` unless asked for with --add-host.
+ */
+export function hostGatewayAddress(net: NetworkModeKind, configured?: string): string {
+  if (configured) return configured;
+  return net === 'host' ? '127.0.0.1' : SLIRP_GATEWAY;
+}
+
 export function hostsFile(
   hostname: string,
   domainname: string,
@@ -35,6 +58,7 @@ export function hostsFile(
   extraHosts: readonly string[],
   /** The container's address on its bridge network, when it has its own namespace. */
   ownIp?: string,
+  more: HostsExtras = {},
 ): string {
   const lines = [
     '127.0.0.1\tlocalhost',
@@ -47,9 +71,11 @@ export function hostsFile(
   for (const h of extraHosts) {
     const i = h.indexOf(':');
     const name = h.slice(0, i);
-    const ip = h.slice(i + 1) === 'host-gateway' ? SLIRP_GATEWAY : h.slice(i + 1);
+    const ip =
+      h.slice(i + 1) === HOST_GATEWAY ? (more.hostGateway ?? SLIRP_GATEWAY) : h.slice(i + 1);
     lines.push(`${ip}\t${name}`);
   }
+  for (const l of more.links ?? []) lines.push(`${l.ip}\t${l.names}`);
   const fqdn = domainname ? `${hostname}.${domainname} ${hostname}` : hostname;
   if (ownIp) lines.push(`${ownIp}\t${fqdn}`);
   else if (net === 'holder') lines.push(`${SLIRP_CONTAINER_IP}\t${fqdn}`);
@@ -109,12 +135,13 @@ export async function writeContainerFiles(
   net: NetworkModeKind,
   dns: DnsSettings,
   bridge?: { readonly ip: string; readonly dnsServers: readonly string[] },
+  extras: HostsExtras = {},
 ): Promise<void> {
   const hostResolv = parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   await writeFile(rec.hostnamePath, `${hostname}\n`);
   await writeFile(
     rec.hostsPath,
-    hostsFile(hostname, rec.config.domainname, net, rec.hostConfig.extraHosts, bridge?.ip),
+    hostsFile(hostname, rec.config.domainname, net, rec.hostConfig.extraHosts, bridge?.ip, extras),
   );
   await writeFile(rec.resolvConfPath, resolvConf(hostResolv, net, dns, bridge?.dnsServers));
 }

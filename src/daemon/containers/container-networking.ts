@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ForbiddenError, InvalidArgumentError, messageOf } from '../../errors.js';
+import { macForIpv4 } from '../../network/mac-address.js';
 import type { Logger } from '../../log.js';
 import { checkRequestedAddress, nextFreeAddress } from '../../network/ip-allocator.js';
 import { ipText, lastAddress, parsePrefix } from '../../network/ip-address.js';
@@ -296,7 +297,7 @@ export class ContainerNetworking {
               addresses,
               // aardvark answers these besides the container's name: Docker's DNSNames.
               aliases: spec.dnsEnabled ? [...e.aliases, rec.id.slice(0, 12)] : [],
-              ...(e.macAddress ? { macAddress: e.macAddress } : {}),
+              ...macOf(e.macAddress, addresses),
             },
           });
         }
@@ -451,4 +452,10 @@ function pick(
     return { address, prefixLen: pre.bits, gateway: s.gateway };
   }
   return { address: '', prefixLen: 0, gateway: '' };
+}
+
+/** The MAC asked for, else Docker's 02:42:<IPv4 bytes> (see network/mac-address.ts). */
+function macOf(asked: string | undefined, addresses: readonly string[]): { macAddress?: string } {
+  const mac = asked || addresses.map(macForIpv4).find((m) => m !== undefined);
+  return mac ? { macAddress: mac } : {};
 }

@@ -89,6 +89,10 @@ export interface MountPoint {
   readonly anonymous?: boolean;
   /** Don't copy the image's content at the destination into a new, empty volume. */
   readonly noCopy?: boolean;
+  /** The image's content was copied (or found nothing to copy) at create: start copies no more. */
+  readonly populated?: boolean;
+  /** Volume: the subdirectory of the volume that is mounted (`volume-subpath`), relative. */
+  readonly subpath?: string;
 }
 
 export interface ContainerRecord {

@@ -27,7 +27,9 @@ import type {
 import { portRequests, publishPorts, unpublishPorts } from './publish-ports.js';
 import { AttachHub } from './attach-hub.js';
 import { ExitWaiters } from './exit-waiters.js';
-import { containerHostname, writeContainerFiles } from './container-files.js';
+import { containerHostname, hostGatewayAddress, writeContainerFiles } from './container-files.js';
+import { withLinkEnv } from './legacy-links.js';
+import { resolveLinks } from './resolve-links.js';
 import { networkModeKind } from './network-mode.js';
 import { containerNamespaces, notRunning } from './namespaces.js';
 import { populateVolume } from './populate-volume.js';
@@ -399,6 +401,7 @@ export class ContainerRunner {
     };
     const namespaces = containerNamespaces(hc, this.ctx.host, pidOf, network?.sandboxKey);
     const hostname = containerHostname(rec, this.ctx.host.hostname, net.kind);
+    const links = resolveLinks(rec, network, (ref) => this.findOrUndefined(ref));
     await writeContainerFiles(
       rec,
       hostname,
@@ -409,6 +412,10 @@ export class ContainerRunner {
         options: hc.dnsOptions.length > 0 ? hc.dnsOptions : this.ctx.defaults.dnsOptions,
       },
       network ? bridgeFiles(network) : undefined,
+      {
+        hostGateway: hostGatewayAddress(net.kind, this.ctx.defaults.hostGatewayIp),
+        links: links.hosts,
+      },
     );
     for (const m of rec.mountPoints)
       if (m.type === 'volume' && !m.noCopy)
@@ -429,7 +436,7 @@ export class ContainerRunner {
     const seccomp = seccompFor(hc.securityOpt, this.ctx.spec.defaultSeccomp);
     return {
       id: rec.id,
-      config: { ...rec.config, hostname },
+      config: { ...rec.config, hostname, env: withLinkEnv(links.env, rec.config.env) },
       hostConfig: hc,
       rootfs,
       mounts: rec.mountPoints.map((m) =>
@@ -463,6 +470,14 @@ export class ContainerRunner {
       },
       host: this.ctx.host,
     };
+  }
+
+  private findOrUndefined(ref: string): ContainerRecord | undefined {
+    try {
+      return this.ctx.store.find(ref);
+    } catch {
+      return undefined;
+    }
   }
 
   /** After the bundle's runtime state is gone: remove the bundle directory. */

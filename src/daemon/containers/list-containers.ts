@@ -85,14 +85,19 @@ export function listContainers(
     )
     .filter((c) => any(f.get('health'), (v) => (c.state.health?.status ?? 'none') === v))
     .filter((c) =>
-      any(f.get('expose'), (v) => c.config.exposedPorts.includes(v.includes('/') ? v : `${v}/tcp`)),
+      any(f.get('expose'), (v) => portKeys(v).some((k) => c.config.exposedPorts.includes(k))),
     )
     .filter((c) =>
-      any(f.get('publish'), (v) =>
-        Object.values(c.hostConfig.portBindings).some((bs) =>
-          bs.some((b) => b.hostPort === v.split('/')[0]),
-        ),
-      ),
+      any(f.get('publish'), (v) => {
+        // The container side, as dockerd: `-p` bindings, and what -P published while it runs.
+        const published = new Set([
+          ...Object.keys(c.hostConfig.portBindings).flatMap(portKeys),
+          ...(c.state.status === 'running' || c.state.status === 'paused'
+            ? (c.state.ports ?? []).map((p) => p.key)
+            : []),
+        ]);
+        return portKeys(v).some((k) => published.has(k));
+      }),
     );
   if ((f.get('is-task') ?? []).includes('true')) out = [];
   return o.limit > 0 ? out.slice(0, o.limit) : out;
@@ -122,4 +127,16 @@ function labelMatches(labels: Readonly<Record<string, string>>, f: string): bool
 
 function networkName(c: ContainerRecord): string {
   return c.hostConfig.networkMode === 'default' ? 'bridge' : c.hostConfig.networkMode;
+}
+
+/** "80" → ["80/tcp"]; "8000-8002/udp" → each port of the range; unparseable → []. */
+export function portKeys(spec: string): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/.exec(spec.trim().toLowerCase());
+  if (!m) return [];
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  if (hi < lo || hi - lo > 65535) return [];
+  const out: string[] = [];
+  for (let p = lo; p <= hi; p++) out.push(`${p}/${m[3] ?? 'tcp'}`);
+  return out;
 }

@@ -4,8 +4,9 @@
  * to the holder itself for containers that share its namespace). An empty host port (and every
  * port with -P) gets a free ephemeral one, as Docker does.
  */
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { InvalidArgumentError } from '../../errors.js';
+import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import type { PortForwarder } from '../../network/port-forwarder.js';
 import type { HostConfig } from './container-config.js';
 import type { PublishedPort } from './container-record.js';
@@ -58,14 +59,26 @@ export async function publishPorts(
   const done: PublishedPort[] = [];
   try {
     for (const r of reqs) {
-      const hostPort = r.hostPort || (await freePort(r.hostIp));
-      const id = await fw.add({
+      const spec = {
         proto: r.proto,
         hostIp: r.hostIp,
-        hostPort,
         containerPort: r.containerPort,
         ...(containerIp ? { containerIp } : {}),
-      });
+      };
+      let hostPort = r.hostPort;
+      let id: number;
+      if (hostPort !== 0) id = await fw.add({ ...spec, hostPort });
+      else
+        // A port found free here can be taken before rootlesskit binds it: pick another then.
+        for (let attempt = 1; ; attempt++) {
+          hostPort = await freePort(r.hostIp, r.proto);
+          try {
+            id = await fw.add({ ...spec, hostPort });
+            break;
+          } catch (e) {
+            if (!(e instanceof ConflictError) || attempt >= 5) throw e;
+          }
+        }
       done.push({ key: r.key, hostIp: r.hostIp || '0.0.0.0', hostPort, forwardId: id });
     }
   } catch (e) {
@@ -82,13 +95,28 @@ export async function unpublishPorts(
   for (const p of ports) await fw.remove(p.forwardId).catch(() => undefined);
 }
 
-function freePort(hostIp: string): Promise<number> {
+/** An ephemeral port free on the host (skiffd runs in the host's network namespace). */
+function freePort(hostIp: string, proto: PortRequest['proto']): Promise<number> {
+  if (proto === 'udp') return freeUdpPort(hostIp);
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
     s.listen(0, hostIp || '0.0.0.0', () => {
       const a = s.address();
       const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+function freeUdpPort(hostIp: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket(hostIp.includes(':') ? 'udp6' : 'udp4');
+    s.once('error', reject);
+    s.bind(0, hostIp || '0.0.0.0', () => {
+      const port = s.address().port;
       s.close(() => {
         resolve(port);
       });

@@ -3,7 +3,7 @@
  * machine. Pure functions over gathered facts (STYLE R8); cli/doctor-command.ts gathers them.
  */
 import { fail, ok, warn, type CheckResult } from './check-result.js';
-import { sysctlFix } from './distro.js';
+import { pingRangeCheck, privilegedPortsCheck, type NetFacts } from './network-checks.js';
 
 export interface DoctorFacts {
   readonly userName: string;
@@ -26,9 +26,22 @@ export interface DoctorFacts {
   readonly unprivilegedPortStart?: number;
   readonly pingGroupRange?: readonly [number, number];
   readonly gids: readonly number[];
+  /** The rootlesskit binary and whether it has cap_net_bind_service (getcap). */
+  readonly rootlesskit?: NetFacts['rootlesskit'];
+  /** The user's primary gid (a container's gid 0) and /etc/subgid ranges (its other gids). */
+  readonly gid?: number;
+  readonly subGids?: NetFacts['subGids'];
   readonly lingering: boolean | undefined;
   readonly systemd: boolean;
   readonly cgroup: { readonly layout: string; readonly delegated: readonly string[] };
+  /** Whether rootlesskit is (to be) started with the host's loopback reachable, and why. */
+  readonly hostLoopback?: {
+    readonly allowed: boolean;
+    /** `daemon.json`, `SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK` or `default`. */
+    readonly source: string;
+    /** rootlesskit's --net. */
+    readonly net: string;
+  };
 }
 
 export function endpointCheck(f: DoctorFacts): CheckResult {
@@ -91,42 +104,23 @@ export function socketCheck(f: DoctorFacts): CheckResult {
 }
 
 export function portsCheck(f: DoctorFacts): CheckResult {
-  const title = 'publishing ports below 1024 (net.ipv4.ip_unprivileged_port_start)';
-  if (f.unprivilegedPortStart === undefined)
-    return warn('unprivileged-port-start', title, 'unknown');
-  if (f.unprivilegedPortStart === 0)
-    return ok(
-      'unprivileged-port-start',
-      title,
-      'net.ipv4.ip_unprivileged_port_start=0: any port can be published',
-    );
-  return warn(
-    'unprivileged-port-start',
-    title,
-    `ports below ${f.unprivilegedPortStart} cannot be published (docker run -p 80:80 fails); higher ports work`,
-    sysctlFix('net.ipv4.ip_unprivileged_port_start', '0'),
-  );
+  return privilegedPortsCheck(netFacts(f));
 }
 
 export function pingCheck(f: DoctorFacts): CheckResult {
-  const title = 'ping in containers (net.ipv4.ping_group_range)';
-  const r = f.pingGroupRange;
-  if (!r) return warn('ping-group-range', title, 'unknown');
-  const inRange = f.gids.some((g) => g >= r[0] && g <= r[1]);
-  if (r[0] === 0 && r[1] >= 2147483647) return ok('ping-group-range', title, `${r[0]} ${r[1]}`);
-  if (inRange)
-    return warn(
-      'ping-group-range',
-      title,
-      `${r[0]} ${r[1]}: covers your groups but not the container's (ping as root in a container fails)`,
-      sysctlFix('net.ipv4.ping_group_range', '0 2147483647'),
-    );
-  return warn(
-    'ping-group-range',
-    title,
-    `${r[0]} ${r[1]}: ping fails in containers`,
-    sysctlFix('net.ipv4.ping_group_range', '0 2147483647'),
-  );
+  return pingRangeCheck(netFacts(f));
+}
+
+function netFacts(f: DoctorFacts): NetFacts {
+  return {
+    ...(f.unprivilegedPortStart !== undefined
+      ? { unprivilegedPortStart: f.unprivilegedPortStart }
+      : {}),
+    ...(f.rootlesskit ? { rootlesskit: f.rootlesskit } : {}),
+    ...(f.pingGroupRange ? { pingGroupRange: f.pingGroupRange } : {}),
+    gid: f.gid ?? f.gids[0] ?? 0,
+    subGids: f.subGids ?? [],
+  };
 }
 
 export function lingerCheck(f: DoctorFacts): CheckResult {
@@ -166,6 +160,33 @@ export function cgroupCheck(f: DoctorFacts): CheckResult {
   ]);
 }
 
+/**
+ * Containers to the host: `--add-host h:host-gateway` is slirp4netns's 10.0.2.2, which is the
+ * host's 127.0.0.1 only when rootlesskit runs without --disable-host-loopback. Closed by default,
+ * as Rootless Docker: a container could otherwise reach every service bound to the host's
+ * loopback (databases, admin consoles, ...). Either way is a choice: say which one is made.
+ */
+export function hostLoopbackCheck(f: DoctorFacts): CheckResult | undefined {
+  const h = f.hostLoopback;
+  if (!h) return undefined;
+  const title = "containers reach the host's 127.0.0.1 (host-gateway, allow-host-loopback)";
+  if (h.net === 'host')
+    return ok('host-loopback', title, 'rootlesskit --net=host: containers share the host network');
+  const applies =
+    'takes effect when rootlesskit starts again (restart skiff daemon; with live-restore stop it first)';
+  if (h.allowed)
+    return ok(
+      'host-loopback',
+      title,
+      `open (${h.source}): host-gateway / 10.0.2.2 reaches every service on the host's 127.0.0.1; to close it remove "allow-host-loopback" from daemon.json (${applies})`,
+    );
+  return ok(
+    'host-loopback',
+    title,
+    `closed (${h.source}, as Rootless Docker): host-gateway / 10.0.2.2 is unreachable; containers reach host services only on the host's other addresses. To open it: "allow-host-loopback": true in ~/.config/skiff/daemon.json (${applies}); then --add-host host.docker.internal:host-gateway reaches the host's 127.0.0.1`,
+  );
+}
+
 export function doctorChecks(f: DoctorFacts): CheckResult[] {
   return [
     endpointCheck(f),
@@ -175,5 +196,6 @@ export function doctorChecks(f: DoctorFacts): CheckResult[] {
     pingCheck(f),
     lingerCheck(f),
     cgroupCheck(f),
+    ...[hostLoopbackCheck(f)].filter((c): c is CheckResult => c !== undefined),
   ];
 }

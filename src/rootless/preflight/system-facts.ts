@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { findBinary } from '../../proc/find-binary.js';
+import { spawnCollect } from '../../proc/run.js';
 import { parseOsRelease, type Distro } from './distro.js';
 
 export interface UserFacts {
@@ -29,6 +30,8 @@ export interface SystemFacts {
   readFile(path: string): Promise<string | undefined>;
   stat(path: string): Promise<FileFacts | undefined>;
   findBinary(name: string): string | undefined;
+  /** `getcap <path>` output (file capabilities); undefined without getcap. */
+  fileCapabilities?(path: string): Promise<string | undefined>;
 }
 
 export async function realSystemFacts(
@@ -61,5 +64,12 @@ export async function realSystemFacts(
       }
     },
     findBinary: (name) => findBinary(name, env['PATH']),
+    fileCapabilities: async (path) => {
+      // getcap lives in /usr/sbin or /sbin, often not on a user's PATH.
+      const getcap = findBinary('getcap', env['PATH']) ?? findBinary('getcap', '/usr/sbin:/sbin');
+      if (!getcap) return undefined;
+      const r = await spawnCollect(getcap, [path]).catch(() => undefined);
+      return r?.code === 0 ? r.stdout : undefined;
+    },
   };
 }

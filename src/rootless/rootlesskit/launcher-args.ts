@@ -18,8 +18,15 @@ export interface RootlesskitSettings {
 const NETS = ['slirp4netns', 'pasta', 'vpnkit', 'lxc-user-nic', 'host'];
 const PORT_DRIVERS = ['builtin', 'slirp4netns', 'implicit', 'none'];
 
+/** What daemon.json says about rootlesskit; the environment overrides it. */
+export interface RootlesskitConfig {
+  /** daemon.json `allow-host-loopback`: the default of _DISABLE_HOST_LOOPBACK becomes false. */
+  readonly allowHostLoopback?: boolean;
+}
+
 export function settingsFromEnv(
   env: Readonly<Record<string, string | undefined>>,
+  config: RootlesskitConfig = {},
 ): RootlesskitSettings {
   const net = env['SKIFF_ROOTLESSKIT_NET'] || 'slirp4netns';
   if (!NETS.includes(net))
@@ -43,7 +50,9 @@ export function settingsFromEnv(
     throw new InvalidArgumentError(
       `SKIFF_ROOTLESSKIT_PORT_DRIVER=${portDriver}: expected one of ${PORT_DRIVERS.join(', ')}`,
     );
-  const loop = env['SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK'] || 'true';
+  const loop =
+    env['SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK'] ||
+    (config.allowHostLoopback === true ? 'false' : 'true');
   if (loop !== 'true' && loop !== 'false')
     throw new InvalidArgumentError(
       `SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=${loop}: expected true or false`,
@@ -81,6 +90,7 @@ export function rootlesskitArgv(
       `--slirp4netns-sandbox=${s.slirp4netnsSandbox}`,
       `--slirp4netns-seccomp=${s.slirp4netnsSeccomp}`,
     );
+  // Without the flag (rootlesskit's default) 10.0.2.2 is the host's 127.0.0.1.
   if (s.disableHostLoopback && s.net !== 'host') argv.push('--disable-host-loopback');
   if (s.net !== 'host') argv.push(`--port-driver=${s.portDriver}`);
   argv.push(

@@ -3,7 +3,9 @@
  * parent listens on the host and forwards into the holder's network namespace (builtin driver).
  */
 import { request } from 'node:http';
-import { ConflictError, UnavailableError } from '../../errors.js';
+import { ConflictError, InvalidArgumentError, UnavailableError } from '../../errors.js';
+import { privilegedPortMessage } from '../../daemon/containers/privileged-ports.js';
+import { unprivilegedPortStart } from './low-ports.js';
 import type { PortForwarder, PortSpec, PortStatus } from '../../network/port-forwarder.js';
 
 interface Wire {
@@ -33,7 +35,11 @@ export class RootlesskitPortForwarder implements PortForwarder {
     const r = await this.call('POST', '/v1/ports', body);
     if (r.status !== 201 && r.status !== 200) {
       const msg = parseMessage(r.body);
-      if (/address already in use|bind/i.test(msg))
+      if (/permission denied/i.test(msg))
+        throw new InvalidArgumentError(
+          privilegedPortMessage(p.hostIp, p.hostPort, await unprivilegedPortStart()),
+        );
+      if (/address already in use|conflict/i.test(msg))
         throw new ConflictError(
           `Bind for ${p.hostIp || '0.0.0.0'}:${p.hostPort} failed: port is already allocated`,
         );

@@ -50,6 +50,13 @@ export interface DaemonConfig {
   readonly shutdownTimeout: number;
   readonly defaultUlimits: Readonly<Record<string, { soft: number; hard: number }>>;
   readonly tls?: TlsConfig;
+  /** `host-gateway-ip`: the address `--add-host x:host-gateway` stands for (default 10.0.2.2). */
+  readonly hostGatewayIp?: string;
+  /**
+   * `allow-host-loopback` (skiff's key): rootlesskit runs with --disable-host-loopback=false, so
+   * containers reach the host's 127.0.0.1 through 10.0.2.2. Off by default, as Rootless Docker.
+   */
+  readonly allowHostLoopback: boolean;
   /** Where the configuration came from (shown in logs and errors). */
   readonly configFile: string;
 }

@@ -114,5 +114,6 @@ function baseConfig(d: ConfigDefaults): Omit<DaemonConfig, 'configFile'> {
     labels: [],
     shutdownTimeout: 15,
     defaultUlimits: {},
+    allowHostLoopback: false,
   };
 }

@@ -3,6 +3,7 @@
  * each mapped to a validator that yields part of DaemonConfig. A key that is not here stops the
  * daemon with a message naming it, as dockerd does.
  */
+import { isIP } from 'node:net';
 import type { Level } from 'pino';
 import { InvalidArgumentError } from '../../errors.js';
 import type { AddressPool, DaemonConfig, LogDriverName } from './daemon-config.js';
@@ -89,12 +90,21 @@ export const SCHEMA: Readonly<Record<string, KeyParser>> = {
   labels: (v, k) => ({ labels: asStringArray(v, k) }),
   'shutdown-timeout': (v, k) => ({ shutdownTimeout: asInt(v, k, 0, 3600) }),
   'default-ulimits': (v, k) => ({ defaultUlimits: parseUlimits(v, k) }),
+  'host-gateway-ip': (v, k) => ({ hostGatewayIp: checkIp(asString(v, k), k) }),
+  // skiff's own key: Docker configures this through DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK.
+  'allow-host-loopback': (v, k) => ({ allowHostLoopback: asBoolean(v, k) }),
   tls: (v, k) => (asBoolean(v, k) ? { tls: { verify: false } } : {}),
   tlsverify: (v, k) => (asBoolean(v, k) ? { tls: { verify: true } } : {}),
   tlscacert: (v, k) => ({ tls: { verify: true, ca: asAbsolutePath(v, k) } }),
   tlscert: (v, k) => ({ tls: { verify: false, cert: asAbsolutePath(v, k) } }),
   tlskey: (v, k) => ({ tls: { verify: false, key: asAbsolutePath(v, k) } }),
 };
+
+function checkIp(ip: string, key: string): string {
+  if (isIP(ip) === 0)
+    throw new InvalidArgumentError(`invalid value for "${key}": invalid IP address: ${ip}`);
+  return ip;
+}
 
 function checkMirror(m: string, key: string): string {
   let url: URL;

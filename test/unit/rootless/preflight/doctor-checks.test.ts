@@ -5,6 +5,7 @@ import {
   daemonCheck,
   doctorChecks,
   endpointCheck,
+  hostLoopbackCheck,
   lingerCheck,
   pingCheck,
   portsCheck,
@@ -145,7 +146,23 @@ describe('portsCheck', () => {
     assert.deepEqual(r.fix, [
       'sudo sysctl -w net.ipv4.ip_unprivileged_port_start=0',
       "echo 'net.ipv4.ip_unprivileged_port_start=0' | sudo tee -a /etc/sysctl.d/99-rootless.conf && sudo sysctl --system",
+      'or: sudo setcap cap_net_bind_service=ep $(which rootlesskit) && restart the daemon',
     ]);
+  });
+
+  it('is ok at 1024 when rootlesskit has cap_net_bind_service; names the binary otherwise', () => {
+    const rk = { path: '/usr/bin/rootlesskit', capNetBind: true };
+    const r = portsCheck(facts({ unprivilegedPortStart: 1024, rootlesskit: rk }));
+    assert.equal(r.status, 'ok');
+    assert.match(r.detail, /^\/usr\/bin\/rootlesskit has cap_net_bind_service/);
+    const w = portsCheck(
+      facts({ unprivilegedPortStart: 1024, rootlesskit: { ...rk, capNetBind: false } }),
+    );
+    assert.equal(w.status, 'warn');
+    assert.equal(
+      w.fix?.[2],
+      'or: sudo setcap cap_net_bind_service=ep /usr/bin/rootlesskit && restart the daemon',
+    );
   });
 
   it('warns without a fix when the value is unknown', () => {
@@ -168,15 +185,31 @@ describe('pingCheck', () => {
   it("warns at the kernel default '1 0' (nobody may ping), quoting the range in the fix", () => {
     const r = pingCheck(facts({ pingGroupRange: [1, 0] }));
     assert.equal(r.status, 'warn');
-    assert.equal(r.detail, '1 0: ping fails in containers');
+    assert.equal(
+      r.detail,
+      '1 0: nobody may open ping sockets; ping fails in --network host containers (bridge containers ping as root with CAP_NET_RAW)',
+    );
     assert.deepEqual(r.fix, fullRangeFix);
   });
 
-  it("warns differently when the range covers the user's groups but not gid 0", () => {
-    const r = pingCheck(facts({ pingGroupRange: [1000, 1000], gids: [27, 1000] }));
+  it("warns when the range covers the user's gid but not the subordinate gids, naming them", () => {
+    const subGids = [{ start: 100000, count: 65536 }];
+    const r = pingCheck(facts({ pingGroupRange: [1000, 1000], gid: 1000, subGids }));
     assert.equal(r.status, 'warn');
-    assert.match(r.detail, /^1000 1000: covers your groups but not the container's/);
+    assert.equal(
+      r.detail,
+      '1000 1000: does not cover the gids containers run as (100000-165535); ping fails in --network host containers (bridge containers ping as root with CAP_NET_RAW)',
+    );
     assert.deepEqual(r.fix, fullRangeFix);
+  });
+
+  it('is ok for a partial range that covers the gid and every subordinate gid', () => {
+    const subGids = [{ start: 100000, count: 65536 }];
+    const r = pingCheck(facts({ pingGroupRange: [1000, 165535], gid: 1000, subGids }));
+    assert.deepEqual(
+      [r.status, r.detail],
+      ['ok', '1000 165535: covers your gid and subordinate gids'],
+    );
   });
 
   it('warns without a fix when the range is unknown', () => {
@@ -223,5 +256,31 @@ describe('cgroupCheck', () => {
       assert.match(r.detail, new RegExp(`^cgroup layout is ${layout}: --memory`));
       assert.match(r.fix?.[0] ?? '', /systemd\.unified_cgroup_hierarchy=1/);
     }
+  });
+});
+
+describe('hostLoopbackCheck', () => {
+  it('absent without the fact; closed by default, with the daemon.json switch to open it', () => {
+    assert.equal(hostLoopbackCheck(healthy), undefined);
+    const closed = hostLoopbackCheck({
+      ...healthy,
+      hostLoopback: { allowed: false, source: 'default', net: 'slirp4netns' },
+    });
+    assert.equal(closed?.status, 'ok');
+    assert.match(closed?.detail ?? '', /^closed \(default, as Rootless Docker\)/);
+    assert.match(
+      closed?.detail ?? '',
+      /"allow-host-loopback": true in ~\/\.config\/skiff\/daemon\.json/,
+    );
+    const open = hostLoopbackCheck({
+      ...healthy,
+      hostLoopback: { allowed: true, source: 'daemon.json', net: 'slirp4netns' },
+    });
+    assert.match(open?.detail ?? '', /^open \(daemon\.json\): host-gateway \/ 10\.0\.2\.2 reaches/);
+    assert.ok(
+      doctorChecks({ ...healthy, hostLoopback: { allowed: true, source: 'x', net: 'host' } }).some(
+        (c) => c.id === 'host-loopback',
+      ),
+    );
   });
 });

@@ -9,6 +9,8 @@ export interface FakeMachine {
   readonly files?: Record<string, string>;
   readonly stats?: Record<string, FileFacts>;
   readonly binaries?: readonly string[];
+  /** `getcap` output per path. */
+  readonly capabilities?: Record<string, string>;
 }
 
 export function fakeFacts(m: FakeMachine = {}): SystemFacts {
@@ -20,5 +22,6 @@ export function fakeFacts(m: FakeMachine = {}): SystemFacts {
     stat: (p) => Promise.resolve(m.stats?.[p]),
     findBinary: (name) =>
       (m.binaries ?? ['newuidmap', 'newgidmap']).includes(name) ? `/usr/bin/${name}` : undefined,
+    fileCapabilities: (p) => Promise.resolve(m.capabilities?.[p]),
   };
 }

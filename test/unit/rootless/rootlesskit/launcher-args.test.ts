@@ -89,6 +89,21 @@ describe('settingsFromEnv', () => {
     );
   });
 
+  it('daemon.json allow-host-loopback opens the host loopback; the environment still wins', () => {
+    const open = { allowHostLoopback: true };
+    assert.equal(settingsFromEnv({}, open).disableHostLoopback, false);
+    assert.equal(settingsFromEnv({}, { allowHostLoopback: false }).disableHostLoopback, true);
+    assert.equal(
+      settingsFromEnv({ SKIFF_ROOTLESSKIT_DISABLE_HOST_LOOPBACK: 'true' }, open)
+        .disableHostLoopback,
+      true,
+    );
+    assert.equal(
+      rootlesskitArgv(settingsFromEnv({}, open), STATE, HOLDER).includes('--disable-host-loopback'),
+      false,
+    );
+  });
+
   it('splits SKIFF_ROOTLESSKIT_FLAGS on any run of whitespace', () => {
     const s = settingsFromEnv({
       SKIFF_ROOTLESSKIT_FLAGS: '  --cidr=10.0.3.0/24\t--ipv6 \n --debug ',

@@ -170,6 +170,20 @@ describe('key by key', () => {
     assert.throws(() => parse('max-download-attempts', 101), /between 1 and 100/);
   });
 
+  it('host-gateway-ip takes an IPv4 or IPv6 address; allow-host-loopback a boolean', () => {
+    assert.deepEqual(parse('host-gateway-ip', '192.168.1.10'), { hostGatewayIp: '192.168.1.10' });
+    assert.deepEqual(parse('host-gateway-ip', 'fd00::1'), { hostGatewayIp: 'fd00::1' });
+    assert.throws(
+      () => parse('host-gateway-ip', 'host.lan'),
+      /^InvalidArgumentError: invalid value for "host-gateway-ip": invalid IP address: host.lan$/,
+    );
+    assert.deepEqual(parse('allow-host-loopback', true), { allowHostLoopback: true });
+    assert.deepEqual(parseDaemonJson('{"allow-host-loopback": false}', FILE).patch, {
+      allowHostLoopback: false,
+    });
+    assert.throws(() => parse('allow-host-loopback', 'yes'), /allow-host-loopback/);
+  });
+
   it("default-ulimits: Docker's {Name, Soft, Hard} objects, -1 for unlimited", () => {
     assert.deepEqual(
       parse('default-ulimits', {
