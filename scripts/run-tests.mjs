@@ -194,13 +194,15 @@ const summary = [];
 let failed = false;
 
 if (suite === 'unit' || suite === 'all') {
+  // Unit tests load the native helpers too (the skiff-confine addon, skiff-fsops).
+  build();
   const r = nodeTest(pick('unit'));
   summary.push(`unit: ${r.pass} passed, ${r.fail} failed`);
   failed ||= !r.ok;
 }
 
 if (suite === 'e2e' || suite === 'all') {
-  build();
+  if (suite === 'e2e') build();
   const files = pick('e2e');
   if (process.getuid() === 0) {
     // What only root can arrange (a user with no subuids, running the daemon as root) first.
