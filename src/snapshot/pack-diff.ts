@@ -31,9 +31,20 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
     }
     return fd;
   };
+  // A running container can swap a directory for a symlink between the listing and the pack:
+  // nothing may then be packed below what went into the tar as a non-directory, or the layer
+  // would name a path through a symlink (and be refused when applied).
+  const notDirs = new Set<string>();
+  const underNotDir = (rel: string): boolean => {
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1))
+      if (notDirs.has(rel.slice(0, i))) return true;
+    return false;
+  };
   const add = async (): Promise<void> => {
     for (const e of entries) {
+      if (underNotDir(e.rel)) continue;
       if (e.kind === 'deleted' || e.root === undefined) {
+        notDirs.add(e.rel);
         const slash = e.rel.lastIndexOf('/');
         const name =
           slash < 0
@@ -56,6 +67,7 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
         gid: st.gid,
         mtime: new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6)),
       };
+      if (!isDirMode(st.mode)) notDirs.add(e.rel);
       if (isDirMode(st.mode))
         await entry(pack, { ...header, name: `${e.rel}/`, type: 'directory' });
       else if (isSymlinkMode(st.mode)) {
