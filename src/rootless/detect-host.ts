@@ -19,6 +19,7 @@ import { parseOsRelease } from './preflight/distro.js';
 import { detectCgroup } from './detect/cgroup.js';
 import { detectStorage } from './detect/storage.js';
 import { detectRuntime } from './detect/runtime.js';
+import { cachedProbe, fileIdentity } from './detect/probe-cache.js';
 
 export interface DetectHostInputs {
   readonly dataRoot: string;
@@ -75,15 +76,25 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
 
   const probeDir = join(i.execRoot, 'probe');
   await mkdir(probeDir, { recursive: true, mode: 0o700 });
-  const detection = await detectRuntime({
-    candidates: [
-      { name: 'crun', path: binaries.crun },
-      { name: 'runc', path: binaries.runc },
+  const detection = await cachedProbe(
+    join(probeDir, 'runtime.json'),
+    [
+      await fileIdentity(binaries.crun),
+      await fileIdentity(binaries.runc),
+      i.runtime ?? '',
+      cgroup.layout,
     ],
-    probeBinary: join(i.nativeDir, 'hello'),
-    workDir: probeDir,
-    ...(i.runtime ? { forced: i.runtime } : {}),
-  });
+    () =>
+      detectRuntime({
+        candidates: [
+          { name: 'crun', path: binaries.crun },
+          { name: 'runc', path: binaries.runc },
+        ],
+        probeBinary: join(i.nativeDir, 'hello'),
+        workDir: probeDir,
+        ...(i.runtime ? { forced: i.runtime } : {}),
+      }),
+  );
   const runtime = detection.runtime;
   for (const r of detection.rejected) {
     if (r.reason === 'not installed') continue;
