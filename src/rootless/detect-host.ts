@@ -3,7 +3,7 @@
  * storage driver, OCI runtime, seccomp, helper binaries — and the warnings `docker info` shows.
  * Everything below skiffd receives the result as data.
  */
-import { access, constants, readFile, mkdir } from 'node:fs/promises';
+import { access, constants, readFile, mkdir, stat } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -63,19 +63,26 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
   }
 
   await mkdir(join(i.dataRoot, 'tmp'), { recursive: true, mode: 0o700 });
-  const storage = await detectStorage({
-    dataRoot: i.dataRoot,
-    mount: binaries.mount,
-    umount: binaries.umount,
-    ...(i.storageDriver ? { forced: i.storageDriver } : {}),
-    ...(binaries.fuseOverlayfs ? { fuseOverlayfs: binaries.fuseOverlayfs } : {}),
-    ...(binaries.fusermount ? { fusermount: binaries.fusermount } : {}),
-  });
+  // The exec root's probe cache is per boot; the data root's device tells a remount apart.
+  const probeDir = join(i.execRoot, 'probe');
+  await mkdir(probeDir, { recursive: true, mode: 0o700 });
+  const dataRootDev = String((await stat(i.dataRoot).catch(() => undefined))?.dev ?? '');
+  const storage = await cachedProbe(
+    join(probeDir, 'storage.json'),
+    [i.dataRoot, dataRootDev, i.storageDriver ?? '', await fileIdentity(binaries.fuseOverlayfs)],
+    () =>
+      detectStorage({
+        dataRoot: i.dataRoot,
+        mount: binaries.mount,
+        umount: binaries.umount,
+        ...(i.storageDriver ? { forced: i.storageDriver } : {}),
+        ...(binaries.fuseOverlayfs ? { fuseOverlayfs: binaries.fuseOverlayfs } : {}),
+        ...(binaries.fusermount ? { fusermount: binaries.fusermount } : {}),
+      }),
+  );
   if (storage.driver !== 'overlay2')
     for (const n of storage.notes) warnings.push(`WARNING: ${n}; using ${storage.driver}`);
 
-  const probeDir = join(i.execRoot, 'probe');
-  await mkdir(probeDir, { recursive: true, mode: 0o700 });
   const detection = await cachedProbe(
     join(probeDir, 'runtime.json'),
     [
