@@ -12,6 +12,15 @@ export function imageResolver(images: ImageService): ImageResolver {
         id: d.image.id,
         chainIds: d.image.chainIds,
         size: d.image.size,
+        ...(d.config.os && d.config.architecture
+          ? {
+              platform: {
+                os: d.config.os,
+                architecture: d.config.architecture,
+                ...(d.config.variant ? { variant: d.config.variant } : {}),
+              },
+            }
+          : {}),
         config: {
           env: c.env,
           ...(c.cmd ? { cmd: c.cmd } : {}),

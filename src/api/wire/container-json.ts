@@ -16,7 +16,8 @@ export interface InspectExtras {
   readonly defaultNetworkName: string;
 }
 
-export function configJson(c: ContainerConfig): Record<string, unknown> {
+/** `macAddress`: the MAC asked for on the primary network (API ≥ 1.44 sends it there). */
+export function configJson(c: ContainerConfig, macAddress?: string): Record<string, unknown> {
   return {
     Hostname: c.hostname,
     Domainname: c.domainname,
@@ -53,6 +54,7 @@ export function configJson(c: ContainerConfig): Record<string, unknown> {
     ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
     ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
     ...(c.shell ? { Shell: c.shell } : {}),
+    ...((c.macAddress ?? macAddress) ? { MacAddress: c.macAddress ?? macAddress } : {}),
   };
 }
 
@@ -194,8 +196,10 @@ function bridgeSettingsJson(rec: ContainerRecord, running: boolean): Record<stri
 }
 
 /** Exposed ports, with the host ports actually published while the container runs. */
-function portsJson(rec: ContainerRecord, running: boolean): Record<string, unknown> {
-  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+type PortBindingsJson = Record<string, { HostIp: string; HostPort: string }[] | null>;
+
+function portsJson(rec: ContainerRecord, running: boolean): PortBindingsJson {
+  const out: PortBindingsJson = {};
   for (const p of rec.config.exposedPorts) out[p] = null;
   if (!running) return out;
   for (const p of rec.state.ports ?? [])
@@ -228,21 +232,28 @@ export function inspectJson(rec: ContainerRecord, x: InspectExtras): Record<stri
     ...(x.sizeRw !== undefined ? { SizeRw: x.sizeRw } : {}),
     ...(x.sizeRootFs !== undefined ? { SizeRootFs: x.sizeRootFs } : {}),
     Mounts: mountsJson(rec),
-    Config: configJson(rec.config),
+    Config: configJson(
+      rec.config,
+      Object.values(rec.endpoints).find((e) => e.macAddress)?.macAddress,
+    ),
     NetworkSettings: networkSettingsJson(rec, x.defaultNetworkName),
   };
 }
 
 export function mountsJson(rec: ContainerRecord): Record<string, unknown>[] {
+  // dockerd lists a `--mount type=tmpfs` (a mount point), not a `--tmpfs` (HostConfig.Tmpfs).
+  const fromTmpfsField = new Set(
+    rec.hostConfig.mounts.filter((m) => m.origin === 'tmpfs').map((m) => m.target),
+  );
   return rec.mountPoints
-    .filter((m) => m.type !== 'tmpfs')
+    .filter((m) => m.type !== 'tmpfs' || !fromTmpfsField.has(m.destination))
     .map((m) => ({
       Type: m.type,
       ...(m.name ? { Name: m.name } : {}),
       Source: m.source,
       Destination: m.destination,
       ...(m.driver ? { Driver: m.driver } : {}),
-      Mode: m.mode,
+      Mode: m.type === 'tmpfs' ? '' : m.mode,
       RW: m.rw,
       Propagation: m.propagation,
     }));
@@ -275,18 +286,20 @@ export function summaryJson(
   rec: ContainerRecord,
   o: { sizeRw?: number; sizeRootFs?: number; defaultNetworkName: string },
 ): Record<string, unknown> {
+  // The ports really bound while it runs (an empty -p host port and -P pick one at start).
+  const running = rec.state.status === 'running' || rec.state.status === 'paused';
   const ports: Record<string, unknown>[] = [];
-  for (const p of rec.config.exposedPorts) {
-    const [port = '0', type = 'tcp'] = p.split('/');
-    const bindings = rec.hostConfig.portBindings[p] ?? [];
-    if (bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: type });
-    for (const b of bindings)
-      ports.push({
-        IP: b.hostIp || '0.0.0.0',
-        PrivatePort: Number(port),
-        PublicPort: Number(b.hostPort),
-        Type: type,
-      });
+  for (const [key, bindings] of Object.entries(portsJson(rec, running))) {
+    const [port = '0', type = 'tcp'] = key.split('/');
+    if (!bindings || bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: type });
+    else
+      for (const b of bindings)
+        ports.push({
+          IP: b.HostIp,
+          PrivatePort: Number(port),
+          PublicPort: Number(b.HostPort),
+          Type: type,
+        });
   }
   const settings = networkSettingsJson(rec, o.defaultNetworkName);
   return {

@@ -1,5 +1,9 @@
 /** Our HostConfig back into Docker's JSON (inspect's HostConfig). */
-import type { HostConfig, MountSpec } from '../../daemon/containers/container-config.js';
+import type {
+  BlkioDeviceLimit,
+  HostConfig,
+  MountSpec,
+} from '../../daemon/containers/container-config.js';
 
 export function hostConfigJson(
   hc: HostConfig,
@@ -24,7 +28,7 @@ export function hostConfigJson(
       MaximumRetryCount: hc.restartPolicy.maximumRetryCount,
     },
     AutoRemove: hc.autoRemove,
-    VolumeDriver: '',
+    VolumeDriver: hc.volumeDriver ?? '',
     VolumesFrom: hc.volumesFrom.length > 0 ? hc.volumesFrom : null,
     ConsoleSize: hc.consoleSize ? [hc.consoleSize.height, hc.consoleSize.width] : [0, 0],
     CapAdd: hc.capAdd.length > 0 ? hc.capAdd : null,
@@ -44,23 +48,23 @@ export function hostConfigJson(
     PublishAllPorts: hc.publishAllPorts,
     ReadonlyRootfs: hc.readonlyRootfs,
     SecurityOpt: hc.securityOpt.length > 0 ? hc.securityOpt : null,
-    Tmpfs: tmpfsMap(hc.mounts),
+    Tmpfs: hc.tmpfsAsGiven ?? tmpfsMap(hc.mounts),
     UTSMode: hc.utsMode,
     UsernsMode: hc.usernsMode,
     ShmSize: hc.shmSize,
     Sysctls: Object.keys(hc.sysctls).length > 0 ? hc.sysctls : null,
     Runtime: hc.runtime || 'runc',
-    Isolation: '',
+    Isolation: hc.isolation ?? '',
     CpuShares: r.cpuShares,
     Memory: r.memory,
     NanoCpus: r.nanoCpus,
-    CgroupParent: '',
+    CgroupParent: hc.cgroupParent ?? '',
     BlkioWeight: r.blkioWeight,
-    BlkioWeightDevice: [],
-    BlkioDeviceReadBps: [],
-    BlkioDeviceWriteBps: [],
-    BlkioDeviceReadIOps: [],
-    BlkioDeviceWriteIOps: [],
+    BlkioWeightDevice: blkioJson(hc.blkioDeviceLimits?.weight, 'Weight'),
+    BlkioDeviceReadBps: blkioJson(hc.blkioDeviceLimits?.readBps, 'Rate'),
+    BlkioDeviceWriteBps: blkioJson(hc.blkioDeviceLimits?.writeBps, 'Rate'),
+    BlkioDeviceReadIOps: blkioJson(hc.blkioDeviceLimits?.readIops, 'Rate'),
+    BlkioDeviceWriteIOps: blkioJson(hc.blkioDeviceLimits?.writeIops, 'Rate'),
     CpuPeriod: r.cpuPeriod,
     CpuQuota: r.cpuQuota,
     CpuRealtimePeriod: 0,
@@ -72,8 +76,16 @@ export function hostConfigJson(
       PathInContainer: d.pathInContainer,
       CgroupPermissions: d.cgroupPermissions,
     })),
-    DeviceCgroupRules: null,
-    DeviceRequests: null,
+    DeviceCgroupRules: hc.deviceCgroupRules ?? null,
+    DeviceRequests: hc.deviceRequests
+      ? hc.deviceRequests.map((d) => ({
+          Driver: d.driver,
+          Count: d.count,
+          DeviceIDs: d.deviceIds,
+          Capabilities: d.capabilities,
+          Options: d.options,
+        }))
+      : null,
     MemoryReservation: r.memoryReservation,
     MemorySwap: r.memorySwap,
     MemorySwappiness: r.memorySwappiness ?? null,
@@ -88,7 +100,15 @@ export function hostConfigJson(
     MaskedPaths: hc.maskedPaths,
     ReadonlyPaths: hc.readonlyPaths,
     Init: hc.init,
+    ...(hc.annotations ? { Annotations: hc.annotations } : {}),
   };
+}
+
+function blkioJson(
+  l: readonly BlkioDeviceLimit[] | undefined,
+  key: 'Weight' | 'Rate',
+): Record<string, unknown>[] {
+  return (l ?? []).map((d) => ({ Path: d.path, [key]: d.value }));
 }
 
 function bindString(m: MountSpec): string {
@@ -115,7 +135,13 @@ function mountJson(m: MountSpec): Record<string, unknown> {
         }
       : {}),
     ...(m.type === 'volume'
-      ? { VolumeOptions: { NoCopy: m.noCopy ?? false, Labels: m.volumeLabels ?? {} } }
+      ? {
+          VolumeOptions: {
+            NoCopy: m.noCopy ?? false,
+            Labels: m.volumeLabels ?? {},
+            ...(m.volumeSubpath ? { Subpath: m.volumeSubpath } : {}),
+          },
+        }
       : {}),
     ...(m.type === 'tmpfs'
       ? {

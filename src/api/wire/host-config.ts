@@ -1,7 +1,9 @@
 /** Docker's HostConfig JSON into our HostConfig, with Docker's validation messages. */
 import { InvalidArgumentError } from '../../errors.js';
 import type {
+  BlkioDeviceLimit,
   DeviceMapping,
+  DeviceRequest,
   HostConfig,
   MountSpec,
   PortBinding,
@@ -46,10 +48,11 @@ const ULIMITS = [
 ];
 
 export function parseHostConfig(o: JsonObject): HostConfig {
+  const tmpfs = strMap(o, 'Tmpfs');
   const mounts: MountSpec[] = [
     ...strList(o, 'Binds').map(parseBind),
     ...list(o, 'Mounts').map(parseMount),
-    ...Object.entries(strMap(o, 'Tmpfs')).map(([target, opts]) => parseTmpfs(target, opts)),
+    ...Object.entries(tmpfs).map(([target, opts]) => parseTmpfs(target, opts)),
   ];
   checkDuplicateTargets(mounts);
   const restartPolicy = parseRestartPolicy(asObject(o['RestartPolicy'], 'RestartPolicy'));
@@ -113,6 +116,69 @@ export function parseHostConfig(o: JsonObject): HostConfig {
         : strList(o, 'ReadonlyPaths'),
     runtime: str(o, 'Runtime'),
     ...(consoleSize ? { consoleSize } : {}),
+    ...echoedFields(o, tmpfs),
+  };
+}
+
+/** Fields kept as given, for inspect to echo and create to act on (or warn about). */
+function echoedFields(o: JsonObject, tmpfs: Record<string, string>): Partial<HostConfig> {
+  const isolation = str(o, 'Isolation');
+  if (isolation !== '' && isolation !== 'default')
+    throw new InvalidArgumentError(
+      `Invalid isolation: ${JSON.stringify(isolation)} - linux only supports 'default'`,
+    );
+  const rules = strList(o, 'DeviceCgroupRules');
+  const annotations = strMap(o, 'Annotations');
+  const requests = list(o, 'DeviceRequests').map(parseDeviceRequest);
+  const blkio = {
+    weight: blkioList(o, 'BlkioWeightDevice', 'Weight'),
+    readBps: blkioList(o, 'BlkioDeviceReadBps', 'Rate'),
+    writeBps: blkioList(o, 'BlkioDeviceWriteBps', 'Rate'),
+    readIops: blkioList(o, 'BlkioDeviceReadIOps', 'Rate'),
+    writeIops: blkioList(o, 'BlkioDeviceWriteIOps', 'Rate'),
+  };
+  return {
+    ...(Object.keys(tmpfs).length > 0 ? { tmpfsAsGiven: tmpfs } : {}),
+    ...(isolation ? { isolation } : {}),
+    ...(str(o, 'VolumeDriver') ? { volumeDriver: str(o, 'VolumeDriver') } : {}),
+    ...(rules.length > 0 ? { deviceCgroupRules: rules.map(checkDeviceCgroupRule) } : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    ...(str(o, 'CgroupParent') ? { cgroupParent: str(o, 'CgroupParent') } : {}),
+    ...(Object.values(blkio).some((l) => l.length > 0) ? { blkioDeviceLimits: blkio } : {}),
+    ...(requests.length > 0 ? { deviceRequests: requests } : {}),
+  };
+}
+
+function blkioList(o: JsonObject, key: string, valueKey: string): BlkioDeviceLimit[] {
+  return list(o, key).map((raw, i) => {
+    const e = asObject(raw, `${key}[${i}]`);
+    return {
+      path: str(e, 'Path', `${key}[${i}].Path`),
+      value: num(e, valueKey, `${key}[${i}].${valueKey}`),
+    };
+  });
+}
+
+/** dockerd's check (daemon/daemon_unix.go): "c|b|a <major|*>:<minor|*> [rwm]". */
+function checkDeviceCgroupRule(rule: string): string {
+  if (!/^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.test(rule))
+    throw new InvalidArgumentError(`invalid device cgroup rule format: '${rule}'`);
+  return rule;
+}
+
+function parseDeviceRequest(raw: unknown, i: number): DeviceRequest {
+  const e = asObject(raw, `DeviceRequests[${i}]`);
+  const caps = list(e, 'Capabilities', `DeviceRequests[${i}].Capabilities`).map((c, j) => {
+    if (!Array.isArray(c) || !c.every((x): x is string => typeof x === 'string'))
+      throw new InvalidArgumentError(`invalid value for DeviceRequests[${i}].Capabilities[${j}]`);
+    return c;
+  });
+  return {
+    driver: str(e, 'Driver', `DeviceRequests[${i}].Driver`),
+    count: num(e, 'Count', `DeviceRequests[${i}].Count`),
+    deviceIds: strList(e, 'DeviceIDs', `DeviceRequests[${i}].DeviceIDs`),
+    capabilities: caps,
+    options: strMap(e, 'Options', `DeviceRequests[${i}].Options`),
   };
 }
 

@@ -119,6 +119,11 @@ export function parseMount(raw: unknown, i: number): MountSpec {
       const v = asObject(raw['VolumeOptions'], `Mounts[${i}].VolumeOptions`);
       const driverConfig = asObject(v['DriverConfig'], `Mounts[${i}].VolumeOptions.DriverConfig`);
       const driver = optString(driverConfig, 'Name');
+      const subpath = optString(v, 'Subpath') ?? '';
+      if (subpath !== '') {
+        if (source === '') throw bad('must not set Subpath when using anonymous volumes');
+        if (!isLocalPath(subpath)) throw bad('subpath must be a relative path within the volume');
+      }
       return {
         type: 'volume',
         origin: 'mounts',
@@ -126,6 +131,7 @@ export function parseMount(raw: unknown, i: number): MountSpec {
         target: cleanPath(target),
         readOnly,
         ...(bool(v, 'NoCopy') ? { noCopy: true } : {}),
+        ...(subpath !== '' ? { volumeSubpath: subpath } : {}),
         volumeLabels: strMap(v, 'Labels', `Mounts[${i}].VolumeOptions.Labels`),
         ...(driver ? { volumeDriver: driver } : {}),
         volumeOptions: strMap(
@@ -186,6 +192,18 @@ export function parseTmpfs(target: string, opts: string): MountSpec {
 }
 
 /** Lexical clean of an absolute path: no trailing slash, no `.`/`..`/`//`. */
+/** Go's filepath.IsLocal on Linux: relative, not empty, and never above its base once cleaned. */
+export function isLocalPath(p: string): boolean {
+  if (p === '' || p.startsWith('/')) return false;
+  let depth = 0;
+  for (const part of p.split('/')) {
+    if (part === '..') depth--;
+    else if (part !== '' && part !== '.') depth++;
+    if (depth < 0) return false;
+  }
+  return true;
+}
+
 export function cleanPath(p: string): string {
   const out: string[] = [];
   for (const seg of p.split('/')) {

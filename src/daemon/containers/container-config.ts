@@ -67,6 +67,8 @@ export interface MountSpec {
   readonly createHostPath?: boolean;
   /** Volume: don't copy image content into a new volume. */
   readonly noCopy?: boolean;
+  /** Volume: mount only this subdirectory of the volume (API 1.45 `VolumeOptions.Subpath`). */
+  readonly volumeSubpath?: string;
   readonly volumeLabels?: Readonly<Record<string, string>>;
   readonly volumeDriver?: string;
   readonly volumeOptions?: Readonly<Record<string, string>>;
@@ -183,4 +185,43 @@ export interface HostConfig {
   readonly runtime: string;
   /** Initial TTY size (API ≥ 1.42), so that the first output already fits the client's terminal. */
   readonly consoleSize?: { readonly height: number; readonly width: number };
+  /** HostConfig.Tmpfs as the user wrote it (inspect echoes `size=3M`, not bytes). */
+  readonly tmpfsAsGiven?: Readonly<Record<string, string>>;
+  /** Echoed only: Linux has one isolation ("" or "default"). */
+  readonly isolation?: string;
+  /** Echoed only: the driver of volumes without one (only `local` exists). */
+  readonly volumeDriver?: string;
+  /** "c 1:3 rwm" ...: needs a device cgroup, so warned about where none is delegated. */
+  readonly deviceCgroupRules?: readonly string[];
+  /** Into the OCI spec's annotations (API ≥ 1.43). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Warned about where no cgroup is delegated. */
+  readonly cgroupParent?: string;
+  /** Per-device block I/O limits: warned about where `io` is not delegated. */
+  readonly blkioDeviceLimits?: BlkioDeviceLimits;
+  /** `--gpus`: served only through CDI (refused at create otherwise). */
+  readonly deviceRequests?: readonly DeviceRequest[];
+}
+
+export interface BlkioDeviceLimit {
+  readonly path: string;
+  /** Weight, bytes per second or operations per second, by list. */
+  readonly value: number;
+}
+
+export interface BlkioDeviceLimits {
+  readonly weight: readonly BlkioDeviceLimit[];
+  readonly readBps: readonly BlkioDeviceLimit[];
+  readonly writeBps: readonly BlkioDeviceLimit[];
+  readonly readIops: readonly BlkioDeviceLimit[];
+  readonly writeIops: readonly BlkioDeviceLimit[];
+}
+
+export interface DeviceRequest {
+  readonly driver: string;
+  /** -1: all. */
+  readonly count: number;
+  readonly deviceIds: readonly string[];
+  readonly capabilities: readonly (readonly string[])[];
+  readonly options: Readonly<Record<string, string>>;
 }

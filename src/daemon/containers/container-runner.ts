@@ -33,6 +33,7 @@ import { resolveLinks } from './resolve-links.js';
 import { networkModeKind } from './network-mode.js';
 import { containerNamespaces, notRunning } from './namespaces.js';
 import { populateVolume } from './populate-volume.js';
+import { mountSubpaths, unmountSubpaths } from './volume-subpath.js';
 import { decideRestart } from './restart-policy.js';
 
 export type StartResult = 'started' | 'already-running';
@@ -131,15 +132,19 @@ export class ContainerRunner {
     mark('mounted');
     let task: Task;
     let network: NetworkState | undefined;
+    const held: string[] = [];
     try {
       network = await attaching;
       mark('network');
-      const input = await this.specInput(rec, rootfs, network);
+      const input = await this.specInput(rec, rootfs, network, held);
       const { spec } = this.ctx.spec.build(input);
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       mark('spec');
       task = await runtime.create({ id, name: rec.name, bundle, io: this.taskIO(rec) });
+      // The runtime has mounted the volume subpaths: skiffd's own mounts of them can go.
+      await unmountSubpaths(this.ctx, held.splice(0));
     } catch (e) {
+      await unmountSubpaths(this.ctx, held.splice(0));
       await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
       await this.detachNetwork(rec, network);
       const err = startError(e);
@@ -390,7 +395,9 @@ export class ContainerRunner {
     rec: ContainerRecord,
     rootfs: string,
     network: NetworkState | undefined,
+    held: string[],
   ): Promise<SpecInput> {
+    const subpaths = await mountSubpaths(this.ctx, rec, this.bundle(rec.id), held);
     const hc = rec.hostConfig;
     const net = networkModeKind(hc.networkMode);
     const pidOf = (ref: string): number => {
@@ -418,7 +425,7 @@ export class ContainerRunner {
       },
     );
     for (const m of rec.mountPoints)
-      if (m.type === 'volume' && !m.noCopy)
+      if (m.type === 'volume' && !m.noCopy && !m.populated && m.subpath === undefined)
         await populateVolume(rootfs, m.destination, m.source).catch((e: unknown) => {
           this.ctx.log.warn({ err: messageOf(e) }, 'volume copy-up failed');
         });
@@ -450,7 +457,7 @@ export class ContainerRunner {
           : {
               destination: m.destination,
               type: 'bind',
-              source: m.source,
+              source: subpaths.get(m) ?? m.source,
               options: bindOptions(m.rw, m.propagation),
             },
       ),

@@ -3,9 +3,9 @@
  * snapshot and the volumes, persist the record. A crash midway leaves a record marked
  * `creating`, which the next start removes with its snapshot.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, messageOf } from '../../errors.js';
+import { errnoCode, InvalidArgumentError, NotFoundError, messageOf } from '../../errors.js';
 import { newId } from '../../store/ids.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerConfig, HostConfig, MountSpec } from './container-config.js';
@@ -18,6 +18,17 @@ import { checkPrivilegedPorts } from './privileged-ports.js';
 import { portRequests } from './publish-ports.js';
 import { cleanVolumeTarget } from './volume-target.js';
 import { normalizeLinks } from './resolve-links.js';
+import {
+  CDI_SPEC_DIRS,
+  cgroupFieldWarnings,
+  checkDeviceRequests,
+  checkImagePlatform,
+  effectiveCgroupns,
+  effectiveRuntime,
+  securityOptWarnings,
+} from './create-fields.js';
+import { populateVolume } from './populate-volume.js';
+import { inheritedMountPoints, parseVolumesFrom } from './volumes-from.js';
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 
@@ -31,15 +42,34 @@ export async function createContainer(
   req: CreateRequest,
 ): Promise<CreateResult> {
   const image = await ctx.images.resolve(req.config.image);
+  if (req.platform && image.platform)
+    checkImagePlatform(req.config.image, req.platform, image.platform);
   const config = mergeImageConfig(req.config, image.config);
-  const hostConfig = withDefaults(ctx, req.hostConfig);
+  const cgroupns = effectiveCgroupns(req.hostConfig.cgroupnsMode, ctx.host.cgroup.version);
+  if (req.hostConfig.deviceRequests)
+    checkDeviceRequests(req.hostConfig.deviceRequests, await cdiSpecFiles());
+  const hostConfig = withDefaults(ctx, {
+    ...req.hostConfig,
+    // NetworkDisabled: no network at all, as `--network none`.
+    ...(config.networkDisabled ? { networkMode: 'none' } : {}),
+    // Inspect says what the container got: the runtime and cgroup namespace really used.
+    runtime: effectiveRuntime(req.hostConfig.runtime, ctx.host.runtime?.name ?? 'runc'),
+    cgroupnsMode: cgroupns.mode,
+  });
   // Bridge networks are looked up now (404 `network X not found`), and joined at start.
   const endpoints =
     ctx.networking && networkModeKind(hostConfig.networkMode).kind === 'holder'
       ? ctx.networking.resolveEndpoints(hostConfig.networkMode || 'default', req.endpoints)
-      : req.endpoints;
+      : config.networkDisabled
+        ? {}
+        : req.endpoints;
   if (!ctx.networking) checkNetworkMode(hostConfig.networkMode);
-  const warnings = ctx.spec.resourceWarnings(hostConfig);
+  const warnings = [
+    ...ctx.spec.resourceWarnings(hostConfig),
+    ...cgroupFieldWarnings(hostConfig, ctx.host.cgroup.delegated),
+    ...securityOptWarnings(hostConfig.securityOpt),
+    ...(cgroupns.warning ? [cgroupns.warning] : []),
+  ];
   const netKind = networkModeKind(hostConfig.networkMode).kind;
   if (
     (Object.keys(hostConfig.portBindings).length > 0 || hostConfig.publishAllPorts) &&
@@ -90,7 +120,11 @@ export async function createContainer(
     await ctx.snapshots.prepare(id, image.chainIds[image.chainIds.length - 1], {
       'skiff.container': id,
     });
-    const mountPoints = await resolveMounts(ctx, config, hostConfig);
+    const mountPoints = await populateVolumes(
+      ctx,
+      id,
+      await resolveMounts(ctx, config, hostConfig),
+    );
     await mkdir(join(dir, 'checkpoints'), { recursive: true });
     const { creating: _creating, ...done } = { ...rec, mountPoints };
     rec = await ctx.store.save(done);
@@ -103,6 +137,20 @@ export async function createContainer(
   }
   ctx.events.publish('container', 'create', id, { image: config.image, name });
   return { id, warnings };
+}
+
+/** The CDI spec files present (`.json`/`.yaml`/`.yml` in the CDI directories). */
+async function cdiSpecFiles(): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of CDI_SPEC_DIRS) {
+    const names = await readdir(dir).catch((e: unknown) => {
+      const code = errnoCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw e;
+    });
+    for (const n of names) if (/\.(json|ya?ml)$/.test(n)) found.push(join(dir, n));
+  }
+  return found;
 }
 
 function withDefaults(ctx: ContainerContext, hc: HostConfig): HostConfig {
@@ -140,14 +188,51 @@ async function resolveMounts(
 ): Promise<MountPoint[]> {
   const points: MountPoint[] = [];
   const targets = new Set(hc.mounts.map((m) => m.target));
+  // As dockerd: --volumes-from first, the container's own mounts override them by destination.
+  const inherited = new Map<string, MountPoint>();
+  for (const spec of hc.volumesFrom) {
+    const { ref, readOnly } = parseVolumesFrom(spec);
+    for (const m of inheritedMountPoints(volumesFromSource(ctx, ref).mountPoints, readOnly))
+      if (!targets.has(m.destination)) inherited.set(m.destination, m);
+  }
   const specs: MountSpec[] = [
     ...hc.mounts,
     ...[...new Set(config.volumes.map(cleanVolumeTarget))]
-      .filter((v) => !targets.has(v))
+      .filter((v) => !targets.has(v) && !inherited.has(v))
       .map((target): MountSpec => ({ type: 'volume', source: '', target, readOnly: false })),
   ];
+  points.push(...inherited.values());
   for (const m of specs) points.push(await resolveMount(ctx, m));
   return points;
+}
+
+/**
+ * As dockerd, a new volume is filled with what the image has at its destination when the
+ * container is created, so that a `docker cp` before the first start lands on top of the image's
+ * files (testcontainers: create, copy, start). The snapshot is mounted for the copy only.
+ */
+async function populateVolumes(
+  ctx: ContainerContext,
+  id: string,
+  points: MountPoint[],
+): Promise<MountPoint[]> {
+  const todo = (m: MountPoint): boolean =>
+    m.type === 'volume' && !m.noCopy && !m.populated && m.subpath === undefined;
+  if (!points.some(todo)) return points;
+  const rootfs = join(ctx.bundleRoot, id, 'rootfs');
+  await mkdir(rootfs, { recursive: true, mode: 0o700 });
+  await ctx.mounter.unmount(rootfs).catch(() => undefined);
+  await ctx.mounter.mount(await ctx.snapshots.mounts(id), rootfs);
+  try {
+    const out: MountPoint[] = [];
+    for (const m of points) {
+      if (todo(m)) await populateVolume(rootfs, m.destination, m.source);
+      out.push(todo(m) ? { ...m, populated: true } : m);
+    }
+    return out;
+  } finally {
+    await ctx.mounter.unmount(rootfs).catch(() => undefined);
+  }
 }
 
 async function resolveMount(ctx: ContainerContext, m: MountSpec): Promise<MountPoint> {
@@ -200,6 +285,7 @@ async function resolveMount(ctx: ContainerContext, m: MountSpec): Promise<MountP
         propagation: '',
         ...(anonymous ? { anonymous: true } : {}),
         ...(m.noCopy ? { noCopy: true } : {}),
+        ...(m.volumeSubpath !== undefined ? { subpath: m.volumeSubpath } : {}),
       };
     }
     case 'tmpfs':
@@ -211,5 +297,15 @@ async function resolveMount(ctx: ContainerContext, m: MountSpec): Promise<MountP
         rw: !m.readOnly,
         propagation: '',
       };
+  }
+}
+
+/** dockerd's words, as a 400 (errdefs.InvalidParameter): a 404 makes the docker CLI pull the image. */
+function volumesFromSource(ctx: ContainerContext, ref: string): ContainerRecord {
+  try {
+    return ctx.store.find(ref);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new InvalidArgumentError(e.message);
+    throw e;
   }
 }

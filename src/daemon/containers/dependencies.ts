@@ -12,6 +12,7 @@ import type {
   DockerSeccompProfile,
 } from '../../runtime/spec/spec-input.js';
 import type { ProcessSpec } from '../../runtime/runtime.js';
+import type { Platform } from '../../image/descriptor.js';
 
 export interface ImageConfigView {
   readonly env: readonly string[];
@@ -35,6 +36,8 @@ export interface ImageView {
   readonly config: ImageConfigView;
   /** Bytes of the image's layers (for SizeRootFs). */
   readonly size: number;
+  /** From the image config (create's `platform` query is checked against it). */
+  readonly platform?: Platform;
 }
 
 export interface ImageResolver {

@@ -52,7 +52,8 @@ export function buildSpec(i: SpecInput): OciSpec {
     mounts: mounts(i),
     linux: {
       namespaces: namespaces(i),
-      ...(privileged
+      // `systempaths=unconfined`: nothing masked or read-only (as the docker CLI asks with [] []).
+      ...(privileged || hc.securityOpt.includes('systempaths=unconfined')
         ? {}
         : {
             maskedPaths: [...(hc.maskedPaths ?? DEFAULT_MASKED_PATHS)],
@@ -62,7 +63,10 @@ export function buildSpec(i: SpecInput): OciSpec {
       resources: resources(i),
       ...seccomp(i, caps),
     },
-    annotations: { 'org.opencontainers.image.stopSignal': c.stopSignal ?? 'SIGTERM' },
+    annotations: {
+      ...hc.annotations,
+      'org.opencontainers.image.stopSignal': c.stopSignal ?? 'SIGTERM',
+    },
   };
   return spec;
 }

@@ -143,6 +143,16 @@ describe('buildSpec', () => {
     );
   });
 
+  it('systempaths=unconfined masks nothing; HostConfig.Annotations reach the spec', () => {
+    const u = buildSpec(input({ hostConfig: { securityOpt: ['systempaths=unconfined'] } }));
+    assert.equal(u.linux.maskedPaths, undefined);
+    assert.equal(u.linux.readonlyPaths, undefined);
+    assert.ok((buildSpec(input()).linux.maskedPaths ?? []).includes('/proc/kcore'));
+    const a = buildSpec(input({ hostConfig: { annotations: { 'com.example.k': 'v' } } }));
+    assert.equal(a.annotations?.['com.example.k'], 'v');
+    assert.equal(a.annotations?.['org.opencontainers.image.stopSignal'], 'SIGTERM');
+  });
+
   it('security options, sysctls, TTY, ulimits', () => {
     assert.equal(
       buildSpec(input({ hostConfig: { securityOpt: ['no-new-privileges'] } })).process
