@@ -12,8 +12,8 @@ set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "install-deps.sh: run as root" >&2; exit 1; }
 
 runtime=(uidmap rootlesskit slirp4netns passt crun runc conmon netavark aardvark-dns fuse-overlayfs
-         tini catatonit golang-github-containers-common util-linux iproute2 iptables gcc libc6-dev
-         zstd)
+         tini catatonit golang-github-containers-common util-linux iproute2 iptables libcap2-bin gcc
+         libc6-dev zstd)
 test=(docker-registry busybox-static iperf3 socat apache2-utils openssl curl jq docker-compose
       python3-docker)
 
