@@ -148,20 +148,6 @@ static napi_value js_link_fd(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-/* unlinkat(dirfd, name, isDir) */
-static napi_value js_unlinkat(napi_env env, napi_callback_info info) {
-  napi_value a[3];
-  int64_t dirfd;
-  bool is_dir;
-  char name[MAX_NAME];
-  if (!get_args(env, info, 3, a) || !get_int(env, a[0], &dirfd) ||
-      !get_str(env, a[1], name, sizeof name) || napi_get_value_bool(env, a[2], &is_dir) != napi_ok)
-    return throw_type(env, "unlinkat(dirfd, name, isDir)");
-  if (unlinkat((int)dirfd, name, is_dir ? AT_REMOVEDIR : 0) != 0)
-    return throw_errno(env, errno, "unlink", name);
-  return undef(env);
-}
-
 /* Removes name under dirfd and, for a directory, everything below it, never following a link. */
 static int remove_tree(int dirfd, const char *name, int depth) {
   if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return 0;
@@ -299,26 +285,6 @@ static napi_value js_lchownat(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-/*
- * chmodFd(fd, mode): works on an O_PATH descriptor too (through its /proc/self/fd link, which
- * names the inode held), so a file need not be opened for reading to get its mode set.
- */
-static napi_value js_chmod_fd(napi_env env, napi_callback_info info) {
-  napi_value a[2];
-  int64_t fd, mode;
-  char proc[64];
-  if (!get_args(env, info, 2, a) || !get_int(env, a[0], &fd) || !get_int(env, a[1], &mode))
-    return throw_type(env, "chmodFd(fd, mode)");
-  struct stat st;
-  if (fstat((int)fd, &st) != 0) return throw_errno(env, errno, "fstat", "");
-  if (S_ISLNK(st.st_mode)) return undef(env); /* a symlink has no mode of its own */
-  if (fchmod((int)fd, (mode_t)mode) == 0) return undef(env);
-  if (errno != EBADF) return throw_errno(env, errno, "chmod", "");
-  snprintf(proc, sizeof proc, "/proc/self/fd/%d", (int)fd);
-  if (chmod(proc, (mode_t)mode) != 0) return throw_errno(env, errno, "chmod", "");
-  return undef(env);
-}
-
 /* lutimesat(dirfd, name, sec, nsec): atime and mtime, never following a symlink. */
 static napi_value js_lutimesat(napi_env env, napi_callback_info info) {
   napi_value a[4];
@@ -342,13 +308,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"mkdirat", NULL, js_mkdirat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"symlinkat", NULL, js_symlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"unlinkat", NULL, js_unlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"removeTree", NULL, js_remove_tree, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatat", NULL, js_lstatat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readlinkat", NULL, js_readlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readdir", NULL, js_readdir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lchownat", NULL, js_lchownat, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"chmodFd", NULL, js_chmod_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lutimesat", NULL, js_lutimesat, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -30,13 +30,11 @@ interface ConfineBinding {
   mkdirat(dirfd: number, name: string, mode: number): void;
   symlinkat(target: string, dirfd: number, name: string): void;
   linkFd(fd: number, dirfd: number, name: string): void;
-  unlinkat(dirfd: number, name: string, isDir: boolean): void;
   removeTree(dirfd: number, name: string): void;
   lstatat(dirfd: number, name: string): RawStat;
   readlinkat(dirfd: number, name: string): string;
   readdir(dirfd: number): string[];
   lchownat(dirfd: number, name: string, uid: number, gid: number): void;
-  chmodFd(fd: number, mode: number): void;
   lutimesat(dirfd: number, name: string, sec: number, nsec: number): void;
 }
 
@@ -60,6 +58,10 @@ export const isSymlinkMode = (mode: number): boolean => (mode & S_IFMT) === 0o12
 export const isFifoMode = (mode: number): boolean => (mode & S_IFMT) === 0o010000;
 export const isCharMode = (mode: number): boolean => (mode & S_IFMT) === 0o020000;
 export const isBlockMode = (mode: number): boolean => (mode & S_IFMT) === 0o060000;
+
+/** A stat's mtime as a Date (millisecond precision, as tar headers and Docker's JSON keep it). */
+export const mtimeOf = (st: RawStat): Date =>
+  new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6));
 
 let binding: ConfineBinding | undefined;
 

@@ -5,18 +5,19 @@
  * (src/confine/), files O_NONBLOCK and packed only while still the regular file we listed.
  */
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import {
   O_NONBLOCK,
   O_RDONLY,
-  confined,
   isDirMode,
   isFifoMode,
   isFileMode,
   isSymlinkMode,
+  mtimeOf,
+  type RawStat,
 } from '../confine/confined-fs.js';
-import { closeFd, exactChunks, openBeneath, openRootDir } from '../confine/confined-root.js';
+import { closeFd, openBeneath, openRootDir } from '../confine/confined-root.js';
+import { packHeldFile, tarEntry, type EntryHeader } from './tar-entries.js';
 import { readlinkBeneath, statBeneath, type DiffEntry } from './layer-diff.js';
 import { WHITEOUT_PREFIX } from './layer-paths.js';
 
@@ -50,7 +51,7 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
           slash < 0
             ? `${WHITEOUT_PREFIX}${e.rel}`
             : `${e.rel.slice(0, slash)}/${WHITEOUT_PREFIX}${e.rel.slice(slash + 1)}`;
-        await entry(
+        await tarEntry(
           pack,
           { name, type: 'file', size: 0, mode: 0o600, mtime: new Date(0) },
           Buffer.alloc(0),
@@ -65,16 +66,16 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
         mode: st.mode & 0o7777,
         uid: st.uid,
         gid: st.gid,
-        mtime: new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6)),
+        mtime: mtimeOf(st),
       };
       if (!isDirMode(st.mode)) notDirs.add(e.rel);
       if (isDirMode(st.mode))
-        await entry(pack, { ...header, name: `${e.rel}/`, type: 'directory' });
+        await tarEntry(pack, { ...header, name: `${e.rel}/`, type: 'directory' });
       else if (isSymlinkMode(st.mode)) {
         const linkname = readlinkBeneath(root, e.rel);
-        if (linkname !== undefined) await entry(pack, { ...header, type: 'symlink', linkname });
-      } else if (isFileMode(st.mode)) await packFile(pack, root, e.rel, header, st.ino);
-      else if (isFifoMode(st.mode)) await entry(pack, { ...header, type: 'fifo' });
+        if (linkname !== undefined) await tarEntry(pack, { ...header, type: 'symlink', linkname });
+      } else if (isFileMode(st.mode)) await packFile(pack, root, e.rel, header, st);
+      else if (isFifoMode(st.mode)) await tarEntry(pack, { ...header, type: 'fifo' });
     }
   };
   add()
@@ -97,8 +98,8 @@ async function packFile(
   pack: tar.Pack,
   root: number,
   rel: string,
-  header: Partial<tar.Header> & { name: string },
-  ino: number,
+  header: EntryHeader,
+  listed: RawStat,
 ): Promise<void> {
   let fd: number;
   try {
@@ -107,29 +108,8 @@ async function packFile(
     return; // gone, or swapped for a symlink since it was listed
   }
   try {
-    const st = confined().lstatat(fd, '');
-    if (!isFileMode(st.mode) || st.ino !== ino) return;
-    await pipeline(
-      Readable.from(exactChunks(fd, st.size)),
-      pack.entry({ ...header, type: 'file', size: st.size }),
-    );
+    await packHeldFile(pack, header, fd, listed);
   } finally {
     closeFd(fd);
   }
-}
-
-/** An entry without a data stream; a file entry needs its (empty) body, or tar-stream waits for one. */
-function entry(
-  pack: tar.Pack,
-  header: Partial<tar.Header> & { name: string },
-  body?: Buffer,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cb = (err?: Error | null): void => {
-      if (err) reject(err);
-      else resolve();
-    };
-    if (body) pack.entry(header, body, cb);
-    else pack.entry(header, cb);
-  });
 }

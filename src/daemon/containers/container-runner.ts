@@ -4,7 +4,7 @@
  * clients, let the process run; then, on exit, record it, clean up, apply the restart policy
  * and --rm. Every state change is saved before it is announced.
  */
-import { mkdir, realpath, writeFile, rm } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ConflictError,
@@ -35,6 +35,7 @@ import { containerNamespaces, notRunning } from './namespaces.js';
 import { populateVolume } from './populate-volume.js';
 import { mountSubpaths, unmountSubpaths } from './volume-subpath.js';
 import { decideRestart } from './restart-policy.js';
+import { containerRootfs, mountContainerRootfs } from './container-rootfs.js';
 
 export type StartResult = 'started' | 'already-running';
 
@@ -73,7 +74,7 @@ export class ContainerRunner {
   }
 
   rootfs(id: string): string {
-    return join(this.bundle(id), 'rootfs');
+    return containerRootfs(this.ctx, id);
   }
 
   async start(ref: string): Promise<StartResult> {
@@ -120,11 +121,7 @@ export class ContainerRunner {
     attaching.catch(() => undefined); // awaited below; this keeps an early failure handled
     let rootfs: string;
     try {
-      await mkdir(this.rootfs(id), { recursive: true, mode: 0o700 });
-      // The OCI runtime refuses a rootfs path with a symlink in it (rootlesskit's copied-up /run has some).
-      rootfs = await realpath(this.rootfs(id));
-      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
-      await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(id), rootfs);
+      rootfs = await mountContainerRootfs(this.ctx, id);
     } catch (e) {
       await this.detachNetwork(rec, await attaching.catch(() => undefined));
       throw e;

@@ -29,6 +29,7 @@ import {
 } from './create-fields.js';
 import { populateVolume } from './populate-volume.js';
 import { inheritedMountPoints, parseVolumesFrom } from './volumes-from.js';
+import { mountContainerRootfs } from './container-rootfs.js';
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 
@@ -46,7 +47,8 @@ export async function createContainer(
     checkImagePlatform(req.config.image, req.platform, image.platform);
   const config = mergeImageConfig(req.config, image.config);
   const cgroupns = effectiveCgroupns(req.hostConfig.cgroupnsMode, ctx.host.cgroup.version);
-  if (req.hostConfig.deviceRequests)
+  // The CDI directories are read only when a device is asked for: no I/O on every create.
+  if (req.hostConfig.deviceRequests !== undefined && req.hostConfig.deviceRequests.length > 0)
     checkDeviceRequests(req.hostConfig.deviceRequests, await cdiSpecFiles());
   const hostConfig = withDefaults(ctx, {
     ...req.hostConfig,
@@ -219,10 +221,7 @@ async function populateVolumes(
   const todo = (m: MountPoint): boolean =>
     m.type === 'volume' && !m.noCopy && !m.populated && m.subpath === undefined;
   if (!points.some(todo)) return points;
-  const rootfs = join(ctx.bundleRoot, id, 'rootfs');
-  await mkdir(rootfs, { recursive: true, mode: 0o700 });
-  await ctx.mounter.unmount(rootfs).catch(() => undefined);
-  await ctx.mounter.mount(await ctx.snapshots.mounts(id), rootfs);
+  const rootfs = await mountContainerRootfs(ctx, id);
   try {
     const out: MountPoint[] = [];
     for (const m of points) {

@@ -6,7 +6,6 @@
  * held descriptors: src/confine/), never as a path string a container could race.
  */
 import { readlinkSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../../errors.js';
 import {
@@ -16,6 +15,7 @@ import {
   errnoOf,
   isDirMode,
   isSymlinkMode,
+  mtimeOf,
 } from '../../../confine/confined-fs.js';
 import { closeFd, openInRoot, openRootDir } from '../../../confine/confined-root.js';
 import type { ContainerContext } from '../container-context.js';
@@ -23,6 +23,7 @@ import type { ContainerRecord } from '../container-record.js';
 import type { ContainerRunner } from '../container-runner.js';
 import { extractInto } from './extract-into.js';
 import { packPath } from './pack-path.js';
+import { mountContainerRootfs } from '../container-rootfs.js';
 
 /** Go's os.FileMode bits, which the docker CLI reads from X-Docker-Container-Path-Stat. */
 const GO_MODE_DIR = 2 ** 31;
@@ -204,10 +205,7 @@ export class ContainerArchive {
       )
       .sort((a, b) => b.destination.length - a.destination.length)[0];
     if (mp) return { root: mp.source, path: path.slice(mp.destination.length) || '/' };
-    const rootfs = this.runner.rootfs(rec.id);
-    await mkdir(rootfs, { recursive: true, mode: 0o700 });
-    await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
-    await this.ctx.mounter.mount(await this.ctx.snapshots.mounts(rec.id), rootfs);
+    const rootfs = await mountContainerRootfs(this.ctx, rec.id);
     return { root: rootfs, path };
   }
 
@@ -272,8 +270,7 @@ function statIn(rootFd: number, r: Root, ref: string): PathStat {
         .split('/')
         .filter((p) => p !== '' && p !== '.')
         .at(-1) ?? '/';
-    const mtime = new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6));
-    return { name, size: st.size, mode, mtime: mtime.toISOString(), linkTarget };
+    return { name, size: st.size, mode, mtime: mtimeOf(st).toISOString(), linkTarget };
   } finally {
     closeFd(fd);
   }

@@ -7,7 +7,6 @@
  * still regular (a FIFO cannot block a libuv thread). Sockets are skipped (tar has no form).
  */
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import {
   O_DIRECTORY,
@@ -21,9 +20,11 @@ import {
   isFifoMode,
   isFileMode,
   isSymlinkMode,
+  mtimeOf,
   type RawStat,
 } from '../../../confine/confined-fs.js';
-import { closeFd, exactChunks } from '../../../confine/confined-root.js';
+import { closeFd } from '../../../confine/confined-root.js';
+import { packHeldFile, tarEntry } from '../../../snapshot/tar-entries.js';
 
 export interface PackOptions {
   /** Name of the top entry ("" = the contents of the directory at the archive root). */
@@ -54,10 +55,10 @@ export function packPath(dirFd: number, entry: string, o: PackOptions): Readable
       mode: st.mode & 0o7777,
       uid: st.uid,
       gid: st.gid,
-      mtime: new Date(st.mtimeSec * 1000 + Math.floor(st.mtimeNsec / 1e6)),
+      mtime: mtimeOf(st),
     };
     if (isDirMode(st.mode)) {
-      if (name !== '') await entryOf(pack, { ...header, name: `${name}/`, type: 'directory' });
+      if (name !== '') await tarEntry(pack, { ...header, name: `${name}/`, type: 'directory' });
       const fd = child === '' ? parent : openChild(parent, child, O_RDONLY | O_DIRECTORY);
       if (fd === undefined) return;
       try {
@@ -69,35 +70,29 @@ export function packPath(dirFd: number, entry: string, o: PackOptions): Readable
     }
     if (isSymlinkMode(st.mode)) {
       const linkname = readlinkOrUndefined(parent, child);
-      if (linkname !== undefined) await entryOf(pack, { ...header, type: 'symlink', linkname });
+      if (linkname !== undefined) await tarEntry(pack, { ...header, type: 'symlink', linkname });
       return;
     }
     if (isFileMode(st.mode)) {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? links.get(key) : undefined;
       if (first !== undefined) {
-        await entryOf(pack, { ...header, type: 'link', linkname: first });
+        await tarEntry(pack, { ...header, type: 'link', linkname: first });
         return;
       }
       const fd = openChild(parent, child, O_RDONLY | O_NONBLOCK);
       if (fd === undefined) return;
       try {
-        const now = sys.lstatat(fd, '');
-        // Swapped for something else since the lstat: skip it, read nothing.
-        if (!isFileMode(now.mode) || now.ino !== st.ino || now.dev !== st.dev) return;
-        if (st.nlink > 1) links.set(key, name);
-        await pipeline(
-          Readable.from(exactChunks(fd, st.size)),
-          pack.entry({ ...header, type: 'file', size: st.size }),
-        );
+        // Swapped for something else since the lstat: skipped, nothing read.
+        if ((await packHeldFile(pack, header, fd, st)) && st.nlink > 1) links.set(key, name);
       } finally {
         closeFd(fd);
       }
       return;
     }
-    if (isFifoMode(st.mode)) await entryOf(pack, { ...header, type: 'fifo' });
+    if (isFifoMode(st.mode)) await tarEntry(pack, { ...header, type: 'fifo' });
     else if (isCharMode(st.mode) || isBlockMode(st.mode))
-      await entryOf(pack, {
+      await tarEntry(pack, {
         ...header,
         type: isCharMode(st.mode) ? 'character-device' : 'block-device',
         // Linux's dev_t: 12 bits of major above the low 8 of minor, the rest of minor above.
@@ -138,13 +133,4 @@ function openChild(parent: number, child: string, flags: number): number | undef
       return undefined;
     throw e;
   }
-}
-
-function entryOf(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry(header, (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-  });
 }
