@@ -12,7 +12,7 @@ import { eventRoutes } from './routes/events.js';
 import { imageRoutes } from './routes/images.js';
 import { systemDfRoutes } from './routes/system-df.js';
 import { networkRoutes } from './routes/networks.js';
-import { buildCacheRoutes } from './routes/build-cache.js';
+import { buildRoutes } from './routes/build.js';
 import { swarmAndPluginRoutes } from './routes/swarm-and-plugins.js';
 
 export function buildRouter(): Router<ApiServices> {
@@ -29,7 +29,7 @@ export function buildRouter(): Router<ApiServices> {
   imageRoutes(r);
   systemDfRoutes(r);
   networkRoutes(r);
-  buildCacheRoutes(r);
+  buildRoutes(r);
   swarmAndPluginRoutes(r);
   return r;
 }

@@ -10,6 +10,7 @@ import type { EventRouteServices } from './routes/events.js';
 import type { ImageRouteServices } from './routes/images.js';
 import type { SystemDfServices } from './routes/system-df.js';
 import type { NetworkRouteServices } from './routes/networks.js';
+import type { BuildRouteServices } from './routes/build.js';
 
 export type ApiServices = SystemRouteServices &
   ContainerRouteServices &
@@ -21,4 +22,5 @@ export type ApiServices = SystemRouteServices &
   EventRouteServices &
   ImageRouteServices &
   SystemDfServices &
-  NetworkRouteServices;
+  NetworkRouteServices &
+  BuildRouteServices;

@@ -50,6 +50,9 @@ export interface ImageConfig {
   /** Docker's extras (container, docker_version, comment...), kept for inspect. */
   readonly comment?: string;
   readonly dockerVersion?: string;
+  /** The classic builder's record of the step's container (id and config). */
+  readonly container?: string;
+  readonly containerConfig?: ImageRuntimeConfig;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -179,6 +182,8 @@ export function serializeImageConfig(c: ImageConfig): Buffer {
       ...(c.author ? { author: c.author } : {}),
       ...(c.comment ? { comment: c.comment } : {}),
       config: runtimeConfigJson(c.config),
+      ...(c.container ? { container: c.container } : {}),
+      ...(c.containerConfig ? { container_config: runtimeConfigJson(c.containerConfig) } : {}),
       rootfs: { type: 'layers', diff_ids: c.diffIds },
       history: c.history.map((h) => ({
         ...(h.created ? { created: h.created } : {}),

@@ -37,6 +37,8 @@ export interface StoredImage {
   readonly manifestMediaType?: string;
   /** The image this one was built on (commit), for `docker history` and untagged parents. */
   readonly parent?: string;
+  /** Made by a build step: the cache key it answers (src/build/build-cache.ts). */
+  readonly buildKey?: string;
   /** When the image entered this store. */
   readonly addedAt: string;
 }

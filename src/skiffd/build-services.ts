@@ -19,6 +19,8 @@ import { createSnapshotDriver } from '../snapshot/create-driver.js';
 import { spreadSubdirectories } from '../snapshot/spread-directories.js';
 import { RootfsMounter } from '../snapshot/mount-rootfs.js';
 import { ImageService } from '../daemon/images/image-service.js';
+import { BuildService } from '../build/build-service.js';
+import { stepContainers } from './build-adapters.js';
 import type { ImageContext } from '../daemon/images/image-context.js';
 import { ensureHelloWorld } from '../daemon/images/embedded-hello.js';
 import { VolumeService } from '../daemon/volumes/volume-service.js';
@@ -198,6 +200,14 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   networks.disconnectContainer = async (n, ref) => (await containers.disconnectNetwork(ref, n)).id;
   await containers.restore();
 
+  const builds = new BuildService(
+    images,
+    stepContainers(containers),
+    ctx.mounter,
+    join(config.dataRoot, 'build'),
+  );
+  await builds.recover();
+
   const system = new SystemService({
     host,
     identity: i.identity,
@@ -239,6 +249,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       images,
       imageCommitter: imageCommitter(images),
       networks,
+      builds,
     },
     shutdown: async (o) => {
       if (o.stopContainers) await containers.stopAll();

@@ -1,6 +1,7 @@
 /** GET /system/df: images, containers and volumes with their sizes. */
 import type { ContainerService } from '../../daemon/containers/container-service.js';
 import type { ImageService } from '../../daemon/images/image-service.js';
+import type { BuildService } from '../../build/build-service.js';
 import type { VolumeService } from '../../daemon/volumes/volume-service.js';
 import { json } from '../reply.js';
 import type { Router } from '../router.js';
@@ -11,13 +12,17 @@ import { volumeJson } from './volumes.js';
 
 export interface SystemDfServices {
   readonly images: ImageService;
+  readonly builds: BuildService;
   readonly containers: ContainerService;
   readonly volumes: VolumeService;
 }
 
 export function systemDfRoutes<S extends SystemDfServices>(r: Router<S>): void {
   r.on('GET', '/system/df', async (ctx, s) => {
-    const usage = await s.images.diskUsage();
+    const cache = await s.builds.cacheRecords();
+    const cacheIds = new Set(cache.map((c) => c.id));
+    // A build's intermediate images count as its cache, not twice as images.
+    const usage = (await s.images.diskUsage()).filter((u) => !cacheIds.has(u.image.id));
     const layers = new Map<string, number>();
     const images = [];
     for (const u of usage) {
@@ -50,7 +55,20 @@ export function systemDfRoutes<S extends SystemDfServices>(r: Router<S>): void {
       Images: images,
       Containers: containers,
       Volumes: volumes,
-      BuildCache: [],
+      BuildCache: cache.map((c) => ({
+        ID: c.id.replace(/^sha256:/, ''),
+        Parents: c.parent ? [c.parent.replace(/^sha256:/, '')] : null,
+        Parent: c.parent.replace(/^sha256:/, ''),
+        Type: 'regular',
+        Description: c.description,
+        InUse: c.inUse,
+        Shared: false,
+        Size: c.size,
+        CreatedAt: c.createdAt,
+        LastUsedAt: c.createdAt,
+        UsageCount: 1,
+      })),
+      BuilderSize: cache.reduce((n, c) => n + c.size, 0),
     });
   });
 }

@@ -137,6 +137,9 @@ export class ImageService {
     const deleted: DeleteResponseItem[] = [];
     let reclaimed = 0;
     for (const img of this.ctx.store.all()) {
+      // Gone with a child pruned before it; or a parent of another image (dockerd prunes heads only).
+      if (!this.ctx.store.get(img.id)) continue;
+      if (this.ctx.store.all().some((i) => i.parent === img.id)) continue;
       const tags = this.ctx.store.tagsOf(img.id);
       if (!o.all && tags.length > 0) continue;
       if (this.ctx.containersUsing(img.id).length > 0) continue;
@@ -160,6 +163,11 @@ export class ImageService {
       reclaimed += img.size;
     }
     return { deleted, reclaimed };
+  }
+
+  /** A build's intermediate image, for `docker builder prune` (its parents stay: they are entries too). */
+  async removeIntermediate(id: string): Promise<void> {
+    await this.ctx.locks.with('images:delete', () => deleteImage(this.ctx, id, false));
   }
 
   save(names: readonly string[]): Readable {

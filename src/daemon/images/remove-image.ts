@@ -44,6 +44,10 @@ export async function removeImage(
     }
     return out;
   }
+  if (ctx.store.all().some((i) => i.parent === id))
+    throw new ConflictError(
+      `conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`,
+    );
   const running = users.find((u) => u.running);
   if (running)
     throw new ConflictError(
@@ -69,11 +73,15 @@ export async function removeImage(
   return out;
 }
 
-/** Drops the image record, then the snapshots and blobs no other image needs. */
+/**
+ * Drops the image record, then the snapshots and blobs no other image needs. With `prune` (the
+ * default of `docker rmi`), its untagged parents that nothing else uses go too — a build's
+ * intermediate images, as dockerd removes them with the image built on them.
+ */
 export async function deleteImage(
   ctx: ImageContext,
   id: string,
-  _prune: boolean,
+  prune: boolean,
 ): Promise<DeleteResponseItem[]> {
   const img = ctx.store.get(id);
   if (!img) return [];
@@ -84,7 +92,20 @@ export async function deleteImage(
     ...(img.manifestDigest ? [img.manifestDigest] : []),
     ...img.layers.map((l) => l.digest),
   ]);
-  return [{ Deleted: id }];
+  const out: DeleteResponseItem[] = [{ Deleted: id }];
+  const parent = img.parent ? ctx.store.get(img.parent) : undefined;
+  if (prune && parent && isUnusedIntermediate(ctx, parent.id))
+    out.push(...(await deleteImage(ctx, parent.id, true)));
+  return out;
+}
+
+function isUnusedIntermediate(ctx: ImageContext, id: string): boolean {
+  return (
+    ctx.store.tagsOf(id).length === 0 &&
+    ctx.store.digestsOf(id).length === 0 &&
+    ctx.containersUsing(id).length === 0 &&
+    !ctx.store.all().some((i) => i.parent === id)
+  );
 }
 
 export async function collectGarbage(

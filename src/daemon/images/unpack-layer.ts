@@ -101,11 +101,11 @@ export async function commitLayer(
   }
 }
 
-/** Removes extract snapshots left by an interrupted pull, load or commit. */
+/** Removes extract snapshots (and a build's views) left by an interrupted pull, load, commit or build. */
 export async function removeStaleExtracts(snapshots: SnapshotDriver): Promise<number> {
   let n = 0;
   for (const s of await snapshots.list()) {
-    if (s.kind === 'active' && s.key.startsWith(EXTRACT_PREFIX)) {
+    if (s.kind !== 'committed' && s.key.startsWith(EXTRACT_PREFIX)) {
       await snapshots.remove(s.key).catch(() => undefined);
       n++;
     }
