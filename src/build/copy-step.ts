@@ -114,10 +114,9 @@ async function copyParts(
   const chmod = ins.chmod !== undefined ? parseInt(ins.chmod, 8) : undefined;
   // The key needs no mount: the parent image (in the key) decides what a --chown name means.
   const sum = await checksum(parts, chmod);
-  const createdBy = nopCommand(
-    st,
-    `${ins.kind} ${sum} in ${dest.path}${dest.dir ? '/' : ''} `,
-  ).join(' ');
+  // dockerd writes the destination as the Dockerfile has it (the WORKDIR is in the key's config).
+  const containerCmd = nopCommand(st, `${ins.kind} ${sum} in ${ins.dest} `, true);
+  const createdBy = containerCmd.join(' ');
   const key = stepKey(st.imageId, `${createdBy}\0${ins.chown ?? ''}`, st.runConfig);
   if (await probeCache(sc, st, createdBy, key)) return;
   const parentChain = st.image?.chainIds.at(-1);
@@ -165,7 +164,7 @@ async function copyParts(
     const id = await commitStep(sc, st, {
       createdBy,
       key,
-      containerCmd: nopCommand(st, `${ins.kind} ${sum} in ${dest.path} `),
+      containerCmd,
       layer,
     });
     sc.out.say(` ---> ${shortId(id)}\n`);

@@ -23,9 +23,13 @@ export interface StepContext {
 
 export const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
-/** The `#(nop)` command line dockerd records for a step that runs nothing. */
-export function nopCommand(st: StageState, comment: string): string[] {
-  return [...st.shell(), `#(nop) ${comment}`];
+/**
+ * The `#(nop)` command line dockerd records for a step that runs nothing. Config steps carry
+ * the comment as its own word (`#(nop) ` then `ENV a=b`: history shows two spaces), COPY/ADD as
+ * one word (one space) — dockerd's withCmdComment and withCmdCommentString.
+ */
+export function nopCommand(st: StageState, comment: string, oneWord = false): string[] {
+  return oneWord ? [...st.shell(), `#(nop) ${comment}`] : [...st.shell(), '#(nop) ', comment];
 }
 
 /**

@@ -243,7 +243,14 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
     const sizes = await Promise.all(
       d.image.chainIds.map((c) => layerSize(s.images.ctx.snapshots, c)),
     );
-    return json(historyJson(d, sizes));
+    // dockerd names the entries from the top down after the image and its parent chain
+    // (a local build's intermediate images); the rest stay "<missing>".
+    const chain: { id: string; tags: string[] }[] = [];
+    for (let img = s.images.ctx.store.get(d.image.id); img;) {
+      chain.push({ id: img.id, tags: s.images.tagsOf(img.id) });
+      img = img.parent ? s.images.ctx.store.get(img.parent) : undefined;
+    }
+    return json(historyJson(d, sizes, chain));
   });
 
   r.on('GET', '/images/{name:.*}/get', (ctx, s) =>

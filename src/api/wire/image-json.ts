@@ -53,20 +53,27 @@ export function imageInspectJson(
   };
 }
 
-/** Newest first; the top entry carries the image id and tags, the rest "<missing>" as in Docker. */
+/**
+ * Newest first; entries are named from the top after `chain` (the image, then its parents as
+ * far as they are here), the rest "<missing>", as in Docker.
+ */
 export function historyJson(
   d: ImageDetails,
   layerSizes: readonly number[],
+  chain: readonly { readonly id: string; readonly tags: readonly string[] }[] = [
+    { id: d.image.id, tags: d.repoTags },
+  ],
 ): Record<string, unknown>[] {
   let layer = d.config.diffIds.length - 1;
   const entries = [...d.config.history].reverse().map((h, i) => {
     const size = h.emptyLayer ? 0 : (layerSizes[layer] ?? 0);
     if (!h.emptyLayer) layer--;
+    const named = chain[i];
     return {
-      Id: i === 0 ? d.image.id : '<missing>',
+      Id: named?.id ?? '<missing>',
       Created: Math.floor(Date.parse(h.created ?? '') / 1000) || 0,
       CreatedBy: h.createdBy ?? '',
-      Tags: i === 0 ? d.repoTags : null,
+      Tags: named && named.tags.length > 0 ? named.tags : null,
       Size: size,
       Comment: h.comment ?? '',
     };
