@@ -12,6 +12,7 @@ import type { Credentials } from '../registry/credentials.js';
 import { BuildCache, stepKey } from './build-cache.js';
 import { receiveContext, type BuildContext } from './context/receive-context.js';
 import { copyStep } from './copy-step.js';
+import { directoryTree } from './context/source-tree.js';
 import type {
   CopyInstruction,
   Instruction,
@@ -218,10 +219,10 @@ class Build {
   private async dispatch(st: StageState, ins: Instruction): Promise<void> {
     if (ins.kind === 'RUN') return runStep(this.sc, st, ins);
     if (isCopy(ins)) {
-      const rootFd = ins.from
-        ? await this.roots.rootOf((await this.copySource(ins.from, st)).image)
-        : this.context.rootFd;
-      return copyStep(this.sc, st, ins, { rootFd });
+      const tree = ins.from
+        ? directoryTree(await this.roots.rootOf((await this.copySource(ins.from, st)).image))
+        : this.context.tree;
+      return copyStep(this.sc, st, ins, tree);
     }
     const before = st.runConfig;
     if (ins.kind === 'ARG') {

@@ -22,30 +22,24 @@ import { EXTRACT_PREFIX } from '../daemon/images/unpack-layer.js';
 import { InvalidArgumentError } from '../errors.js';
 import { resolveUser } from '../runtime/spec/resolve-user.js';
 import { stepKey } from './build-cache.js';
-import { isLocalArchive, openArchiveStream } from './context/add-archive.js';
-import { checksumSources, matchSources, packSources } from './context/copy-sources.js';
+import { directoryTree, isDirInRoot, type SourceTree } from './context/source-tree.js';
 import { fetchUrl } from './context/fetch-url.js';
-import { isDirInRoot, mkdirAllInRoot } from './dest-dir.js';
+import { mkdirAllInRoot } from './dest-dir.js';
 import type { CopyInstruction } from './dockerfile/instructions.js';
 import type { StageState } from './stage-state.js';
 import { commitStep, nopCommand, probeCache, shortId, type StepContext } from './step-context.js';
-
-/** A root to copy from: the context, or a stage's or image's rootfs mounted read-only. */
-export interface SourceRoot {
-  readonly rootFd: number;
-}
 
 /** One thing to put at the destination. */
 type Part =
   | {
       readonly kind: 'tree';
-      readonly rootFd: number;
+      readonly tree: SourceTree;
       readonly rel: string;
       readonly isDir: boolean;
     }
   | {
       readonly kind: 'archive';
-      readonly rootFd: number;
+      readonly tree: SourceTree;
       readonly rel: string;
       readonly archive: 'gzip' | 'bzip2' | 'xz' | 'tar';
     }
@@ -57,7 +51,7 @@ export async function copyStep(
   sc: StepContext,
   st: StageState,
   ins: CopyInstruction,
-  source: SourceRoot,
+  source: SourceTree,
 ): Promise<void> {
   const dest = destinationOf(ins.dest, st.runConfig.workingDir);
   const scratch = join(sc.workDir, `add-${randomBytes(6).toString('hex')}`);
@@ -74,14 +68,14 @@ export async function copyStep(
     const parts: Part[] = [];
     for (const pattern of ins.sources) {
       const url = isUrl(pattern);
-      const rootFd = url ? (downloadsFd as number) : source.rootFd;
-      const rels = url ? [urlFileName(pattern, dest)] : matchSources(rootFd, pattern, ins.kind);
+      const tree = url ? directoryTree(downloadsFd as number) : source;
+      const rels = url ? [urlFileName(pattern, dest)] : tree.match(pattern, ins.kind);
       for (const rel of rels) {
-        const archive = ins.kind === 'ADD' && !url ? await isLocalArchive(rootFd, rel) : undefined;
+        const archive = ins.kind === 'ADD' && !url ? await tree.archiveKind(rel) : undefined;
         parts.push(
           archive
-            ? { kind: 'archive', rootFd, rel, archive }
-            : { kind: 'tree', rootFd, rel, isDir: isDirInRoot(rootFd, rel) },
+            ? { kind: 'archive', tree, rel, archive }
+            : { kind: 'tree', tree, rel, isDir: tree.isDir(rel) },
         );
       }
     }
@@ -201,9 +195,9 @@ function streamOf(
 ): Readable {
   switch (p.kind) {
     case 'tree':
-      return packSources(p.rootFd, [{ rel: p.rel, destName: name }], own);
+      return p.tree.pack([{ rel: p.rel, destName: name }], own);
     case 'archive':
-      return openArchiveStream(p.rootFd, p.rel, p.archive);
+      return p.tree.openArchive(p.rel, p.archive);
     case 'heredoc':
       return heredocTar(name, p.content, own);
   }
@@ -243,10 +237,7 @@ async function checksum(parts: readonly Part[], chmod: number | undefined): Prom
         ? createHash('sha256')
             .update(`${name}\0${chmod ?? ''}\0${p.content}`)
             .digest('hex')
-        : (await checksumSources(p.rootFd, [{ rel: p.rel, destName: name }], own)).replace(
-            /^sha256:/,
-            '',
-          ),
+        : (await p.tree.checksum([{ rel: p.rel, destName: name }], own)).replace(/^sha256:/, ''),
     );
   }
   const only = parts[0];

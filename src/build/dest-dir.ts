@@ -4,22 +4,9 @@
  * in the container, never out of it), with missing directories made on the way, owned as the
  * copied files will be (dockerd's MkdirAllAndChownNew).
  */
-import { O_DIRECTORY, O_PATH, confined, errnoOf, isDirMode } from '../confine/confined-fs.js';
+import { O_DIRECTORY, O_PATH, confined, errnoOf } from '../confine/confined-fs.js';
 import { closeFd, openInRoot } from '../confine/confined-root.js';
 import { InvalidArgumentError } from '../errors.js';
-
-/** Whether `path` is an existing directory in the root (symlinks followed inside it). */
-export function isDirInRoot(rootFd: number, path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openInRoot(rootFd, path, O_PATH);
-    return isDirMode(confined().lstatat(fd, '').mode);
-  } catch (e) {
-    const code = errnoOf(e);
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return false;
-    throw e;
-  }
-}
 
 /** Opens directory `path` in the root, making what is missing; the caller closes the descriptor. */
 export function mkdirAllInRoot(

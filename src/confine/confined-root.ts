@@ -122,12 +122,12 @@ export async function readSmallFileInRoot(
  * Exactly `size` bytes of an open file, for a tar entry whose header is already written: a file
  * that shrank while we read is padded with zeros, one that grew is cut.
  */
-export async function* exactChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+export async function* exactChunks(fd: number, size: number, start = 0): AsyncGenerator<Buffer> {
   const chunk = 256 * 1024;
   let off = 0;
   while (off < size) {
     const buf = Buffer.alloc(Math.min(chunk, size - off));
-    const { bytesRead } = await read(fd, buf, 0, buf.length, off);
+    const { bytesRead } = await read(fd, buf, 0, buf.length, start + off);
     const data = bytesRead === 0 ? buf : buf.subarray(0, bytesRead);
     off += data.length;
     yield data;

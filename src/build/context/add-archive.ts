@@ -41,6 +41,15 @@ export async function isLocalArchive(
   // From here the stream owns the descriptor: destroying it closes it.
   const input = createReadStream('', { fd, start: 0 });
   try {
+    return await archiveKindOf(input);
+  } finally {
+    input.destroy();
+  }
+}
+
+/** What kind of tar the stream holds, or undefined when it is none; the stream stays the caller's. */
+export async function archiveKindOf(input: Readable): Promise<ArchiveKind | undefined> {
+  try {
     const magic = await peekStream(input, MAGIC_BYTES);
     const c = detectCompression(magic.head);
     // zstd is no format ADD extracts in dockerd's classic builder, which predates it.
@@ -52,8 +61,6 @@ export async function isLocalArchive(
   } catch {
     // Corrupt compressed data is not an archive: ADD copies such a file as it is, as dockerd does.
     return undefined;
-  } finally {
-    input.destroy();
   }
 }
 

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Ignore } from '@balena/dockerignore';
 import { O_DIRECTORY, O_RDONLY, confined, isDirMode } from '../../confine/confined-fs.js';
 import { closeFd, openInRoot } from '../../confine/confined-root.js';
-import { readRootFile } from './read-root-file.js';
+import type { ContextFileReader } from './read-dockerfile.js';
 
 /**
  * The package is CommonJS (`module.exports = factory`) while its typings declare a default
@@ -22,8 +22,20 @@ const DOCKERIGNORE = '.dockerignore';
 const MAX_DOCKERIGNORE_BYTES = 1024 * 1024;
 
 /** The patterns of the context's .dockerignore; undefined when it has none. */
-export function readDockerignore(rootFd: number): string | undefined {
-  return readRootFile(rootFd, DOCKERIGNORE, MAX_DOCKERIGNORE_BYTES)?.toString('utf8');
+export function readDockerignore(read: ContextFileReader): string | undefined {
+  return read(DOCKERIGNORE, MAX_DOCKERIGNORE_BYTES)?.toString('utf8');
+}
+
+/** The matcher for `patterns`, and whether it has `!` exceptions (which make excluded directories worth entering). */
+export function dockerignoreMatcher(patterns: string): {
+  ignores: (rel: string) => boolean;
+  hasExceptions: boolean;
+} {
+  const ig = ignore({}).add(patterns);
+  return {
+    ignores: (rel) => ig.ignores(rel),
+    hasExceptions: patterns.split(/\r?\n/).some((l) => l.trim().startsWith('!')),
+  };
 }
 
 /**
@@ -32,29 +44,33 @@ export function readDockerignore(rootFd: number): string | undefined {
  * something was; the rest of it goes without being walked.
  */
 export function applyDockerignore(rootFd: number, patterns: string): void {
-  const ig = ignore({}).add(patterns);
-  const hasExceptions = patterns.split(/\r?\n/).some((l) => l.trim().startsWith('!'));
+  const { ignores, hasExceptions } = dockerignoreMatcher(patterns);
   const root = openInRoot(rootFd, '.', O_RDONLY | O_DIRECTORY);
   try {
-    prune(root, '', ig, hasExceptions);
+    prune(root, '', ignores, hasExceptions);
   } finally {
     closeFd(root);
   }
 }
 
 /** Prunes the directory `dir` (at `prefix`); true when something in it survived. */
-function prune(dir: number, prefix: string, ig: Ignore, hasExceptions: boolean): boolean {
+function prune(
+  dir: number,
+  prefix: string,
+  ignores: (rel: string) => boolean,
+  hasExceptions: boolean,
+): boolean {
   const sys = confined();
   let kept = false;
   for (const child of sys.readdir(dir)) {
     const rel = prefix === '' ? child : `${prefix}/${child}`;
-    const ignored = ig.ignores(rel);
+    const ignored = ignores(rel);
     const isDir = isDirMode(sys.lstatat(dir, child).mode);
     if (isDir && (!ignored || hasExceptions)) {
       const sub = sys.openat(dir, child, O_RDONLY | O_DIRECTORY, 0);
       let survived: boolean;
       try {
-        survived = prune(sub, rel, ig, hasExceptions);
+        survived = prune(sub, rel, ignores, hasExceptions);
       } finally {
         closeFd(sub);
       }

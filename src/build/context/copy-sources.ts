@@ -145,6 +145,11 @@ export function packSources(
   sources: readonly Source[],
   o: CopyOwnership,
 ): Readable {
+  return packEntries(() => walkSources(rootFd, sources), o);
+}
+
+/** packSources over any walk of entries (a directory's, or an indexed context's). */
+export function packEntries(walk: () => Iterable<SourceEntry>, o: CopyOwnership): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     let batch: Buffer[] = [];
     let size = 0;
@@ -158,14 +163,14 @@ export function packSources(
       size = 0;
       return out;
     };
-    for (const e of walkSources(rootFd, sources)) {
+    for (const e of walk()) {
       const h = headerOf(e, o);
       for (const b of encodeHeader(h)) add(b);
       if (e.type === 'file' && e.fd !== undefined) {
-        if (isSmallFile(h.size)) add(readSmall(e.fd, h.size));
+        if (isSmallFile(h.size)) add(readSmall(e.fd, h.size, e.start));
         else {
           yield flush();
-          yield* exactChunks(e.fd, h.size);
+          yield* exactChunks(e.fd, h.size, e.start);
         }
         add(padding(h.size));
       }
@@ -187,8 +192,16 @@ export async function checksumSources(
   sources: readonly Source[],
   o: CopyOwnership,
 ): Promise<string> {
+  return checksumEntries(walkSources(rootFd, sources), o);
+}
+
+/** checksumSources over any walk of entries. */
+export async function checksumEntries(
+  entries: Iterable<SourceEntry>,
+  o: CopyOwnership,
+): Promise<string> {
   const hash = createHash('sha256');
-  for (const e of walkSources(rootFd, sources)) {
+  for (const e of entries) {
     const h = headerOf(e, o);
     const size = h.size;
     // NUL-separated: no field of a name or a link target can forge the next field.
@@ -196,7 +209,7 @@ export async function checksumSources(
       `${e.type}\0${e.name}\0${h.mode.toString(8)}\0${o.uid}\0${o.gid}\0${size}\0${e.linkname ?? ''}\0`,
     );
     if (e.type === 'file' && e.fd !== undefined)
-      for await (const chunk of fileChunks(e.fd, size)) hash.update(chunk);
+      for await (const chunk of fileChunks(e.fd, size, e.start)) hash.update(chunk);
   }
   return `sha256:${hash.digest('hex')}`;
 }

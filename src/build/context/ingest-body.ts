@@ -1,23 +1,24 @@
 /**
  * What a build context upload (or a remote context's download) holds: a tar, plain or gzip,
  * bzip2, xz or zstd compressed (told apart by magic bytes, as moby's DetectCompression does), is
- * extracted with the confined extractor, so that a symlink in it can never carry a later entry
- * outside the context; anything else is the Dockerfile itself (`docker build - < Dockerfile`).
+ * indexed, never extracted (indexed-context.ts); anything else is the Dockerfile itself
+ * (`docker build - < Dockerfile`).
  */
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../errors.js';
-import { extractInto } from '../../daemon/containers/archive/extract-into.js';
 import { decompressStream, detectCompression, MAGIC_BYTES } from './compression.js';
+import { IndexedContext } from './indexed-context.js';
 import { padTarEnd } from './pad-tar-end.js';
 import { peekStream } from './peek-stream.js';
 import { MAX_DOCKERFILE_BYTES } from './read-dockerfile.js';
 import { TAR_BLOCK, isTarHeader } from './tar-header.js';
 
 export type Ingested =
-  { readonly kind: 'tar' } | { readonly kind: 'dockerfile'; readonly text: string };
+  | { readonly kind: 'tar'; readonly index: IndexedContext }
+  | { readonly kind: 'dockerfile'; readonly text: string };
 
-/** Extracts a tar into `destFd`, or returns the text that is not one. */
-export async function ingestBody(input: Readable, destFd: number): Promise<Ingested> {
+/** Indexes a tar into `blobPath` (see indexed-context.ts), or returns the text that is not one. */
+export async function ingestBody(input: Readable, blobPath: string): Promise<Ingested> {
   const magic = await peekStream(input, MAGIC_BYTES);
   const plain = await peekStream(
     decompressStream(magic.stream, detectCompression(magic.head)),
@@ -27,13 +28,7 @@ export async function ingestBody(input: Readable, destFd: number): Promise<Inges
     const padded = plain.stream.pipe(padTarEnd());
     // pipe() does not pass errors on: a corrupt gzip must fail the extraction, not stall it.
     plain.stream.on('error', (e) => padded.destroy(e));
-    await extractInto(destFd, padded, {
-      noOverwriteDirNonDir: false,
-      // Who owns the context's files does not matter (COPY sets the owner); ids we cannot
-      // give away in a user namespace would fail the extraction, so the files become ours.
-      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
-    });
-    return { kind: 'tar' };
+    return { kind: 'tar', index: await IndexedContext.ingest(padded, blobPath) };
   }
   return {
     kind: 'dockerfile',

@@ -4,7 +4,9 @@
  * resolved inside the context by the kernel, so a symlinked Dockerfile cannot name a host file.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { readRootFile } from './read-root-file.js';
+
+/** Reads a regular file of the context whole (symlinks resolved inside it); undefined when missing. */
+export type ContextFileReader = (rel: string, limit: number) => Buffer | undefined;
 
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
 /** A Dockerfile is read into memory whole: one larger than this is not a Dockerfile. */
@@ -20,7 +22,7 @@ export function dockerfileRel(name: string): string {
 
 /** The Dockerfile's text and the relative name it was found under. */
 export function readDockerfile(
-  rootFd: number,
+  read: ContextFileReader,
   requested: string | undefined,
 ): { text: string; name: string } {
   const given = requested === undefined || requested === '' ? DEFAULT_DOCKERFILE : requested;
@@ -28,7 +30,7 @@ export function readDockerfile(
   // dockerd tries the lower-case name only for the default, not for a name the user gave.
   if (given === DEFAULT_DOCKERFILE) candidates.push(given.toLowerCase());
   for (const rel of candidates) {
-    const buf = readRootFile(rootFd, rel, MAX_DOCKERFILE_BYTES);
+    const buf = read(rel, MAX_DOCKERFILE_BYTES);
     if (buf === undefined) continue;
     if (buf.length === 0) throw new InvalidArgumentError(`the Dockerfile (${rel}) cannot be empty`);
     return { text: buf.toString('utf8'), name: rel };

@@ -33,11 +33,11 @@ export function readRootFile(rootFd: number, rel: string, limit: number): Buffer
  * Exactly `size` bytes of a held file in one buffer (a file that shrank is padded with zeros,
  * one that grew is cut, so a tar header written from an earlier stat stays true).
  */
-export function readSmall(fd: number, size: number): Buffer {
+export function readSmall(fd: number, size: number, start = 0): Buffer {
   const buf = Buffer.alloc(size);
   let off = 0;
   while (off < size) {
-    const n = readSync(fd, buf, off, size - off, off);
+    const n = readSync(fd, buf, off, size - off, start + off);
     if (n === 0) break;
     off += n;
   }

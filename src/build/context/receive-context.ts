@@ -4,27 +4,33 @@
  * its Dockerfile read, then its `.dockerignore` applied, in dockerd's order
  * (builder/remotecontext/detect.go). Every lookup in it goes through a held root descriptor.
  */
-import { mkdtemp, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { InvalidArgumentError, messageOf } from '../../errors.js';
 import { O_DIRECTORY, O_PATH, confined, errnoOf } from '../../confine/confined-fs.js';
 import { closeFd, openInRoot, openRootDir } from '../../confine/confined-root.js';
-import { applyDockerignore, readDockerignore } from './apply-dockerignore.js';
+import { applyDockerignore, dockerignoreMatcher, readDockerignore } from './apply-dockerignore.js';
 import { fetchUrl } from './fetch-url.js';
 import { cloneGit, isGitUrl, parseGitUrl, type GitOptions } from './git-context.js';
 import { ingestBody } from './ingest-body.js';
-import { DEFAULT_DOCKERFILE, dockerfileRel, readDockerfile } from './read-dockerfile.js';
+import {
+  DEFAULT_DOCKERFILE,
+  dockerfileRel,
+  readDockerfile,
+  type ContextFileReader,
+} from './read-dockerfile.js';
+import type { IndexedContext } from './indexed-context.js';
+import { readRootFile } from './read-root-file.js';
+import { directoryTree, indexedTree, type SourceTree } from './source-tree.js';
 
 export interface BuildContext {
-  /** The context's directory (skiffd's own path, under tmpRoot). */
-  readonly dir: string;
-  /** held O_PATH descriptor of dir, the root for confined lookups */
-  readonly rootFd: number;
+  /** What COPY/ADD read: the indexed upload, or the directory of a git checkout. */
+  readonly tree: SourceTree;
   readonly dockerfileText: string;
   /** The Dockerfile's name relative to the context root, as found ("dockerfile" after the fallback). */
   readonly dockerfileName: string;
-  /** Closes rootFd and removes the directory; safe to call more than once. */
+  /** Closes what is held and removes the context's files; safe to call more than once. */
   cleanup(): Promise<void>;
 }
 
@@ -43,33 +49,72 @@ export interface ReceiveOptions {
   readonly fetchTimeoutMs?: number;
 }
 
+/** An uploaded context's file contents, in the context's own directory (indexed-context.ts). */
+const CONTEXT_BLOB = 'context.blob';
+
 export async function receiveContext(o: ReceiveOptions): Promise<BuildContext> {
   const top = await mkdtemp(join(o.tmpRoot, 'context-'));
   const fds: number[] = [];
   const hold = (fd: number): number => (fds.push(fd), fd);
+  let index: IndexedContext | undefined;
   let done = false;
   const cleanup = async (): Promise<void> => {
     if (done) return;
     done = true;
+    index?.close();
     for (const fd of fds) closeFd(fd);
     await removeDir(o.tmpRoot, top);
   };
   try {
     const topFd = hold(openRootDir(top));
     const local = await place(o, top, topFd);
-    const rootFd = local.subdir === undefined ? topFd : hold(openSubdir(topFd, local.subdir));
-    const dir = rootFd === topFd ? top : await readlink(`/proc/self/fd/${rootFd}`);
+    index = local.index;
+    const c = index ? indexedContext(index) : directoryContext(hold(rootOf(topFd, local.subdir)));
     const df =
       local.inline !== undefined
         ? inlineDockerfile(local.inline, o.dockerfile)
-        : readDockerfile(rootFd, o.dockerfile);
-    const patterns = readDockerignore(rootFd);
-    if (patterns !== undefined) applyDockerignore(rootFd, patterns);
-    return { dir, rootFd, dockerfileText: df.text, dockerfileName: df.name, cleanup };
+        : readDockerfile(c.read, o.dockerfile);
+    const patterns = readDockerignore(c.read);
+    if (patterns !== undefined) c.ignore(patterns);
+    return { tree: c.tree, dockerfileText: df.text, dockerfileName: df.name, cleanup };
   } catch (e) {
     await cleanup();
     throw e;
   }
+}
+
+interface LocalContext {
+  readonly tree: SourceTree;
+  readonly read: ContextFileReader;
+  readonly ignore: (patterns: string) => void;
+}
+
+function indexedContext(index: IndexedContext): LocalContext {
+  return {
+    tree: indexedTree(index),
+    read: (rel, limit) => index.readFile(rel, limit),
+    ignore: (patterns) => {
+      const m = dockerignoreMatcher(patterns);
+      index.applyIgnore(m.ignores, m.hasExceptions);
+    },
+  };
+}
+
+function directoryContext(rootFd: number): LocalContext {
+  return {
+    tree: directoryTree(rootFd),
+    read: (rel, limit) => readRootFile(rootFd, rel, limit),
+    ignore: (patterns) => {
+      applyDockerignore(rootFd, patterns);
+    },
+  };
+}
+
+/** The context root: the checkout's top, or a git `#ref:subdir` in it (a new descriptor either way). */
+function rootOf(topFd: number, subdir: string | undefined): number {
+  return subdir === undefined
+    ? openInRoot(topFd, '.', O_PATH | O_DIRECTORY)
+    : openSubdir(topFd, subdir);
 }
 
 /** The context's content in `top`: a subdir of it for a git `#ref:subdir`, or a Dockerfile's text. */
@@ -77,11 +122,11 @@ async function place(
   o: ReceiveOptions,
   top: string,
   topFd: number,
-): Promise<{ subdir?: string; inline?: string }> {
+): Promise<{ subdir?: string; inline?: string; index?: IndexedContext }> {
   const remote = o.remote ?? '';
   if (remote === '') {
-    const got = await ingestBody(addAbortSignal(o.signal, o.body), topFd);
-    return got.kind === 'tar' ? {} : { inline: got.text };
+    const got = await ingestBody(addAbortSignal(o.signal, o.body), join(top, CONTEXT_BLOB));
+    return got.kind === 'tar' ? { index: got.index } : { inline: got.text };
   }
   // With a remote context the body carries nothing: let it go.
   o.body.resume();
@@ -95,8 +140,8 @@ async function place(
   if (remote.startsWith('http://') || remote.startsWith('https://')) {
     try {
       const res = await fetchUrl(remote, o.signal, { timeoutMs: o.fetchTimeoutMs });
-      const got = await ingestBody(res.body, topFd);
-      return got.kind === 'tar' ? {} : { inline: got.text };
+      const got = await ingestBody(res.body, join(top, CONTEXT_BLOB));
+      return got.kind === 'tar' ? { index: got.index } : { inline: got.text };
     } catch (e) {
       if (o.signal.aborted) throw e;
       throw new InvalidArgumentError(

@@ -37,6 +37,8 @@ export interface SourceEntry {
   readonly linkname?: string;
   /** For `file`: the file open for reading, valid until the walk moves on. */
   readonly fd?: number;
+  /** Where the content starts in `fd` (an indexed context keeps every file in one blob). */
+  readonly start?: number;
 }
 
 /**
@@ -126,13 +128,13 @@ function openInRootOrNotFound(rootFd: number, rel: string): number {
 /** Files up to this size are read in one synchronous call: cheaper than a thread-pool round trip. */
 const SMALL_FILE = 256 * 1024;
 
-/** Exactly `size` bytes of the held file, as readSmall and exactChunks give them. */
-export async function* fileChunks(fd: number, size: number): AsyncGenerator<Buffer> {
+/** Exactly `size` bytes of the held file from `start`, as readSmall and exactChunks give them. */
+export async function* fileChunks(fd: number, size: number, start = 0): AsyncGenerator<Buffer> {
   if (size > SMALL_FILE) {
-    yield* exactChunks(fd, size);
+    yield* exactChunks(fd, size, start);
     return;
   }
-  yield readSmall(fd, size);
+  yield readSmall(fd, size, start);
 }
 
 export const isSmallFile = (size: number): boolean => size <= SMALL_FILE;

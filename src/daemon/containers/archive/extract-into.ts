@@ -7,7 +7,15 @@
  * (CVE-2018-15664). `..` and absolute names are refused; ownership is the tar's with
  * `copyUIDGID`, else the container's root, as dockerd does.
  */
-import { createWriteStream, fchmod as fchmodCb, fchown as fchownCb } from 'node:fs';
+import {
+  createWriteStream,
+  fchmod as fchmodCb,
+  fchmodSync,
+  fchown as fchownCb,
+  fchownSync,
+  futimesSync,
+  writeSync,
+} from 'node:fs';
 import { futimes as futimesCb } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -161,6 +169,30 @@ export async function extractInto(
         case 'file':
         case 'contiguous-file': {
           // O_EXCL + O_NOFOLLOW: the name was cleared above; never write through what might be there.
+          if ((h.size ?? 0) <= SMALL_FILE) {
+            // Most files of a context or a layer are small: read whole, written and dated with
+            // synchronous calls (microseconds each), instead of a stream and three thread-pool
+            // round trips per file, which made a 2,000-file build context take seconds.
+            const data = await entryBytes(entry as AsyncIterable<Buffer>);
+            const fd = sys.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+            try {
+              for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+              try {
+                fchownSync(fd, uid, gid);
+              } catch (e) {
+                throw ownerError(e, uid, gid, rel);
+              }
+              fchmodSync(fd, mode);
+              try {
+                futimesSync(fd, mtime, mtime);
+              } catch {
+                // as below: times are best effort
+              }
+            } finally {
+              closeFd(fd);
+            }
+            break;
+          }
           const fd = sys.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600);
           try {
             await pipeline(
@@ -241,6 +273,15 @@ function hardlink(destFd: number, targetRel: string, parent: number, name: strin
   } finally {
     closeFd(target);
   }
+}
+
+/** Files up to this size are written in one synchronous call. */
+const SMALL_FILE = 64 * 1024;
+
+async function entryBytes(entry: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of entry) chunks.push(c);
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
 }
 
 async function setOwner(fd: number, uid: number, gid: number, rel: string): Promise<void> {
