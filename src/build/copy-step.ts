@@ -231,7 +231,8 @@ async function checksum(parts: readonly Part[], chmod: number | undefined): Prom
   const own = { uid: 0, gid: 0, ...(chmod !== undefined ? { chmod } : {}) };
   const sums: string[] = [];
   for (const p of parts) {
-    const name = defaultName(p);
+    // An archive is summed as the file it is (its content), not as what it unpacks to.
+    const name = p.kind === 'archive' ? posix.basename(p.rel) : defaultName(p);
     sums.push(
       p.kind === 'heredoc'
         ? createHash('sha256')

@@ -6,12 +6,13 @@
  * on disk, and its symlinks are resolved over our own map (inside the context, as moby's
  * FollowSymlinkInScope), so no path of it can reach a host file.
  */
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { InvalidArgumentError, archiveError } from '../../errors.js';
 import type { RawStat } from '../../confine/confined-fs.js';
+import { exactChunks } from '../../confine/confined-root.js';
 import { containsWildcards, goMatch, unescapePattern } from './go-match.js';
 import { readSmall } from './read-root-file.js';
 import type { Source, SourceEntry } from './source-walk.js';
@@ -217,16 +218,15 @@ export class IndexedContext {
     return readSmall(this.blobFd, r.node.size, r.node.start);
   }
 
-  /** A file's content as a stream (for ADD's archives). */
+  /**
+   * A file's content as a stream (for ADD's archives). Read by position from the shared blob
+   * descriptor: an fs.ReadStream on it would close it when destroyed, whatever autoClose says.
+   */
   openFile(rel: string): Readable {
     const r = this.resolve(rel);
     if (r?.node.type !== 'file') throw new InvalidArgumentError(`stat ${rel}: file does not exist`);
-    if (r.node.size === 0) return createReadStream('/dev/null');
-    return createReadStream('', {
-      fd: this.blobFd,
-      autoClose: false,
-      start: r.node.start,
-      end: r.node.start + r.node.size - 1,
+    return Readable.from(exactChunks(this.blobFd, r.node.size, r.node.start), {
+      objectMode: false,
     });
   }
 
