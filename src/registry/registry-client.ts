@@ -53,6 +53,12 @@ export class RegistryClient {
     readonly repository: string,
     private readonly creds: Credentials | undefined,
     private readonly actions: readonly ('pull' | 'push')[] = ['pull'],
+    /**
+     * How a refusal is reported: as the pull or push it stops (see denied), or as the
+     * registry's own answer, a 401 (distribution inspect: dockerd passes the registry's
+     * errcode through, moby api/server/router/distribution/distribution_routes.go).
+     */
+    private readonly refusal: 'operation' | 'registry' = 'operation',
   ) {}
 
   /** GET or HEAD a manifest by tag or digest. */
@@ -390,6 +396,10 @@ export class RegistryClient {
    * prompt for a login it cannot read), a push "denied" (403).
    */
   private denied(detail: string): EngineError {
+    if (this.refusal === 'registry')
+      return new UnauthorizedError(
+        /^unauthorized:/.test(detail) ? detail : `unauthorized: ${detail}`,
+      );
     if (this.actions.includes('push'))
       return new ForbiddenError(
         `denied: requested access to the resource is denied (${detail}); docker login ${this.domain} first`,
@@ -407,6 +417,7 @@ export class RegistryClient {
     if (ok.includes(r.status)) return;
     const body = await readBody(r.body, 64 * 1024).catch(() => Buffer.alloc(0));
     const msg = registryMessage(body, r.status);
+    if (r.status === 403 && this.refusal === 'registry') throw new ForbiddenError(msg);
     if (r.status === 401 || r.status === 403) throw this.denied(msg);
     if (r.status === 404) throw new NotFoundError(`${what}: ${msg}`);
     if (r.status >= 400 && r.status < 500) throw new InvalidArgumentError(`${what}: ${msg}`);

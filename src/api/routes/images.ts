@@ -1,4 +1,5 @@
 /** /images/*, /distribution/*, /auth. */
+import { distributionInfo } from '../../daemon/images/distribution-info.js';
 import type { ImageService } from '../../daemon/images/image-service.js';
 import { layerSize } from '../../daemon/images/unpack-layer.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -6,7 +7,7 @@ import { familiar, parseReference } from '../../image/reference.js';
 import { decodeRegistryAuth, parseAuthConfig } from '../../registry/credentials.js';
 import { json, type Reply } from '../reply.js';
 import type { Router } from '../router.js';
-import { errorLine, progressStream } from '../streams/json-progress.js';
+import { errorLine, errorsInStream, progressStream, streamLine } from '../streams/json-progress.js';
 import { boolFilter, parseFilters } from '../wire/filters.js';
 import { historyJson, imageInspectJson, imageSummaryJson } from '../wire/image-json.js';
 import { isObject } from '../wire/json-fields.js';
@@ -156,24 +157,22 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
     });
   });
 
-  r.on('POST', '/images/load', (ctx, s) => {
-    const quiet = qBool(ctx.query, 'quiet');
-    return Promise.resolve(
+  r.on('POST', '/images/load', (ctx, s) =>
+    // Each "Loaded image" line once, as a `stream` line when it happens (moby's
+    // NewStdoutWriter), never also as a status. `quiet` changes nothing: skiff sends no
+    // "Loading layer" progress, the only thing dockerd's quiet hides.
+    Promise.resolve(
       streamReply(
-        progressStream(
-          async (sink) => {
-            const lines: string[] = [];
-            await s.images.load(ctx.raw, (l) => {
-              lines.push(l);
-              if (!quiet) sink({ status: l });
-            });
-            return lines;
-          },
-          (lines) => lines.map((l) => `${JSON.stringify({ stream: `${l}\n` })}\n`),
+        errorsInStream(
+          progressStream((_sink, raw) =>
+            s.images.load(ctx.raw, (l) => {
+              raw(streamLine(`${l}\n`));
+            }),
+          ),
         ),
       ),
-    );
-  });
+    ),
+  );
 
   r.on('POST', '/images/prune', async (ctx, s) => {
     const f = parseFilters(ctx.query.get('filters'), ['dangling', 'until', 'label', 'label!']);
@@ -209,21 +208,20 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
   });
 
   r.on('GET', '/distribution/{name:.*}/json', async (ctx, s) => {
-    const d = await s.images.details(ctx.params['name'] ?? '');
+    const ref = parseReference(ctx.params['name'] ?? '');
+    const creds = decodeRegistryAuth(headerOf(ctx.headers['x-registry-auth']));
+    const info = await distributionInfo(s.images.ctx.hosts, ref, creds);
     return json({
-      Descriptor: {
-        mediaType:
-          d.image.manifestMediaType ?? 'application/vnd.docker.distribution.manifest.v2+json',
-        digest: d.image.manifestDigest ?? d.image.id,
-        size: 0,
-      },
-      Platforms: [
-        {
-          architecture: d.config.architecture,
-          os: d.config.os,
-          ...(d.config.variant ? { variant: d.config.variant } : {}),
-        },
-      ],
+      Descriptor: info.descriptor,
+      // dockerd: null when the config named no platform (a nil Go slice).
+      Platforms:
+        info.platforms.length === 0
+          ? null
+          : info.platforms.map((p) => ({
+              architecture: p.architecture,
+              os: p.os,
+              ...(p.variant ? { variant: p.variant } : {}),
+            })),
     });
   });
 
@@ -275,13 +273,17 @@ export function imageRoutes<S extends ImageRouteServices>(r: Router<S>): void {
     const tag = ctx.query.get('tag') || undefined;
     parseReference(name);
     if (tag) checkTag(tag);
+    // dockerd writes "The push refers to repository" before it looks for the image, so a push
+    // of an image it lacks is a 200 with the error in the stream (moby distribution/push.go).
     return Promise.resolve(
       streamReply(
-        progressStream(
-          (sink) => s.images.push(name, tag, creds, sink),
-          (res) => [
-            `${JSON.stringify({ progressDetail: {}, aux: { Tag: res.tag, Digest: res.digest, Size: res.size } })}\n`,
-          ],
+        errorsInStream(
+          progressStream(
+            (sink) => s.images.push(name, tag, creds, sink),
+            (res) => [
+              `${JSON.stringify({ progressDetail: {}, aux: { Tag: res.tag, Digest: res.digest, Size: res.size } })}\n`,
+            ],
+          ),
         ),
       ),
     );

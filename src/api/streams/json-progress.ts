@@ -2,7 +2,8 @@
  * The JSON message stream of pull, push, load and import: an operation reports progress through
  * a sink; its messages come out as JSON lines, with Docker's rendered `progress` bar. An error
  * before the first message is a normal error reply (see StreamReply); after it, an
- * `errorDetail` line, as dockerd writes.
+ * `errorDetail` line, as dockerd writes. Load and push report every error in the stream
+ * (errorsInStream).
  */
 import type { ProgressMessage, ProgressSink } from '../../daemon/images/progress.js';
 import { progressBar, throttled } from '../../daemon/images/progress.js';
@@ -25,9 +26,32 @@ export function errorLine(err: unknown): string {
   return `${JSON.stringify({ errorDetail: { message }, error: message })}\n`;
 }
 
-/** Runs `op` with a sink; yields each message as it comes, then the lines of `final(result)`. */
+/**
+ * A stream whose errors all become an `errorDetail` line, even one raised before the first
+ * message: the reply is then a 200 whatever happens. dockerd answers `POST /images/load` so
+ * (moby api/server/router/image/image_routes.go postImagesLoad writes FormatError without
+ * checking Flushed), and a push of an image it lacks after its first status line; SDKs turn the
+ * line into their error (docker-py ImageLoadError, the CLI prints it and exits 1).
+ */
+export async function* errorsInStream(body: AsyncIterable<string>): AsyncIterable<string> {
+  try {
+    for await (const l of body) yield l;
+  } catch (e) {
+    yield errorLine(e);
+  }
+}
+
+/** A JSON line as dockerd's stdout writer makes it: `{"stream": text}` (load's "Loaded image"). */
+export function streamLine(text: string): string {
+  return `${JSON.stringify({ stream: text })}\n`;
+}
+
+/**
+ * Runs `op` with a sink; yields each message as it comes, then the lines of `final(result)`.
+ * `raw` queues a line already formatted (a streamLine), in order with the messages.
+ */
 export async function* progressStream<T>(
-  op: (sink: ProgressSink) => Promise<T>,
+  op: (sink: ProgressSink, raw: (line: string) => void) => Promise<T>,
   final?: (r: T) => readonly string[],
 ): AsyncIterable<string> {
   const queue: string[] = [];
@@ -43,7 +67,11 @@ export async function* progressStream<T>(
     queue.push(progressJson(m));
     wake?.();
   });
-  void op(sink).then(
+  const raw = (line: string): void => {
+    queue.push(line);
+    wake?.();
+  };
+  void op(sink, raw).then(
     (r) => {
       st.result = r;
       st.done = true;

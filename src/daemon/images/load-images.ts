@@ -43,7 +43,14 @@ export async function loadImages(
       throw new InvalidArgumentError(
         'archive has neither manifest.json nor index.json: not an image archive',
       );
-    for (const img of images) await loadOne(ctx, dir, img, say);
+    // Each name once: an archive may list an image (or a tag) in more than one entry.
+    const said = new Set<string>();
+    const sayOnce = (line: string): void => {
+      if (said.has(line)) return;
+      said.add(line);
+      say(line);
+    };
+    for (const img of images) await loadOne(ctx, dir, img, sayOnce);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

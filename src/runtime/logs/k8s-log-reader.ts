@@ -72,6 +72,28 @@ class BoundedAssembler {
   }
 }
 
+/** What to do with a line: hand it out, pass over it, or end the read (it is past `until`). */
+export type WindowVerdict = 'emit' | 'skip' | 'stop';
+
+/**
+ * dockerd's since/until window (moby daemon/logger/loggerutils/logfile.go, forwarder.Do): both
+ * bounds inclusive; lines before `since` are skipped only until the first line at or after it
+ * (timestamps need not be monotonic: later lines are not filtered again); the first line after
+ * `until` ends the read, following included. Stateful: one per read.
+ */
+export function logWindow(since?: Date, until?: Date): (l: { time: Date }) => WindowVerdict {
+  let from = since?.getTime();
+  const to = until?.getTime();
+  return (l) => {
+    const t = l.time.getTime();
+    if (from !== undefined) {
+      if (t < from) return 'skip';
+      from = undefined;
+    }
+    return to !== undefined && t > to ? 'stop' : 'emit';
+  };
+}
+
 /** Where the next unread record of a file starts; advanced as records are read. */
 interface Cursor {
   offset: number;
@@ -80,8 +102,7 @@ interface Cursor {
 export class K8sLogReader {
   async *read(path: string, o: ReadOptions): AsyncIterable<LogLine> {
     const files = await logFilesOldestFirst(path);
-    const want = (l: LogLine): boolean =>
-      (!o.since || l.time >= o.since) && (!o.until || l.time <= o.until);
+    const want = logWindow(o.since, o.until);
     // History: from the start, or just enough of the end for `tail`.
     const startOffsets =
       o.tail !== undefined && o.tail >= 0
@@ -93,11 +114,17 @@ export class K8sLogReader {
       const cursor = { offset: i === startOffsets.index ? startOffsets.offset : 0 };
       const isCurrent = i === files.length - 1;
       const asm = new BoundedAssembler();
-      for await (const l of readRecords(file, cursor, asm, o.signal)) if (want(l)) yield l;
+      for await (const l of readRecords(file, cursor, asm, o.signal)) {
+        const w = want(l);
+        if (w === 'stop') return;
+        if (w === 'emit') yield l;
+      }
       if (isCurrent) position = cursor.offset;
       else {
         const tail = asm.flush();
-        if (tail && want(tail)) yield tail;
+        const w = tail ? want(tail) : 'skip';
+        if (w === 'stop') return;
+        if (tail && w === 'emit') yield tail;
       }
     }
     if (!o.follow || o.signal.aborted) return;
@@ -198,7 +225,7 @@ async function* follow(
   path: string,
   from: number,
   o: ReadOptions,
-  want: (l: LogLine) => boolean,
+  want: (l: LogLine) => WindowVerdict,
 ): AsyncIterable<LogLine> {
   let inode = (await stat(path).catch(() => undefined))?.ino;
   const state = { finished: false };
@@ -221,16 +248,28 @@ async function* follow(
       const st = await stat(path).catch(() => undefined);
       if (st && inode !== undefined && st.ino !== inode) {
         // Rotated: finish the old file (now `<path>.1`), then start the new one from 0.
-        for await (const l of readRecords(`${path}.1`, cursor, asm, o.signal)) if (want(l)) yield l;
+        for await (const l of readRecords(`${path}.1`, cursor, asm, o.signal)) {
+          const w = want(l);
+          if (w === 'stop') return;
+          if (w === 'emit') yield l;
+        }
         cursor.offset = 0;
         inode = st.ino;
       }
-      for await (const l of readRecords(path, cursor, asm, o.signal)) if (want(l)) yield l;
+      for await (const l of readRecords(path, cursor, asm, o.signal)) {
+        const w = want(l);
+        if (w === 'stop') return;
+        if (w === 'emit') yield l;
+      }
       if (o.signal.aborted) return;
       if (state.finished) {
-        for await (const l of readRecords(path, cursor, asm, o.signal)) if (want(l)) yield l;
+        for await (const l of readRecords(path, cursor, asm, o.signal)) {
+          const w = want(l);
+          if (w === 'stop') return;
+          if (w === 'emit') yield l;
+        }
         const tail = asm.flush();
-        if (tail && want(tail)) yield tail;
+        if (tail && want(tail) === 'emit') yield tail;
         return;
       }
       if (o.until && Date.now() > o.until.getTime()) return;
