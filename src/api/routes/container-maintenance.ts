@@ -6,8 +6,8 @@ import { InvalidArgumentError } from '../../errors.js';
 import { json } from '../reply.js';
 import type { Router } from '../router.js';
 import { parseFilters } from '../wire/filters.js';
-import { parseRestartPolicy } from '../wire/host-config.js';
-import { asObject, num, str, strList, strSlice } from '../wire/json-fields.js';
+import { parseUpdateBody } from '../wire/host-config.js';
+import { asObject, strList, strSlice } from '../wire/json-fields.js';
 import { qTime } from '../wire/query.js';
 import { parseConfig } from '../wire/container-create.js';
 
@@ -18,25 +18,8 @@ export interface MaintenanceRouteServices {
 
 export function containerMaintenanceRoutes<S extends MaintenanceRouteServices>(r: Router<S>): void {
   r.on('POST', '/containers/{id}/update', async (ctx, s) => {
-    const body = asObject(await ctx.body(), 'body');
-    const policy = asObject(body['RestartPolicy'], 'RestartPolicy');
-    // The CLI sends `{"Name": ""}` when --restart is not given: no change, as dockerd.
-    const rp =
-      str(policy, 'Name', 'RestartPolicy.Name') !== '' ? parseRestartPolicy(policy) : undefined;
-    const resources: Record<string, number> = {};
-    for (const [k, ours] of [
-      ['Memory', 'memory'],
-      ['MemorySwap', 'memorySwap'],
-      ['MemoryReservation', 'memoryReservation'],
-      ['NanoCpus', 'nanoCpus'],
-      ['CpuShares', 'cpuShares'],
-      ['CpuPeriod', 'cpuPeriod'],
-      ['CpuQuota', 'cpuQuota'],
-      ['PidsLimit', 'pidsLimit'],
-      ['BlkioWeight', 'blkioWeight'],
-    ] as const) {
-      if (body[k] !== undefined && body[k] !== null) resources[ours] = num(body, k);
-    }
+    // Same field types and resource rules as create (dockerd's verifyContainerSettings).
+    const { resources, restartPolicy: rp } = parseUpdateBody(asObject(await ctx.body(), 'body'));
     const warnings = await s.containers.update(ctx.params['id'] ?? '', {
       ...(rp ? { restartPolicy: rp } : {}),
       ...(Object.keys(resources).length > 0 ? { resources } : {}),

@@ -16,15 +16,19 @@ import { normalizePort } from './ports.js';
 import {
   asObject,
   bool,
+  goInt,
+  goStrList,
   isObject,
   keySet,
-  num,
-  optNum,
+  optGoBool,
+  optGoInt,
   optString,
   str,
   strList,
   strMap,
   strSlice,
+  type GoField,
+  type GoIntType,
   type JsonObject,
 } from './json-fields.js';
 
@@ -67,7 +71,14 @@ export function parseConfig(o: JsonObject): ContainerConfigInput {
       ? undefined
       : parseHealthcheck(asObject(o['Healthcheck'], 'Healthcheck'));
   const stopSignal = optString(o, 'StopSignal');
-  const stopTimeout = optNum(o, 'StopTimeout');
+  // Go's *int: any int64 is stored as dockerd does; the stop timer caps what it waits.
+  const stopTimeout = optGoInt(o, 'StopTimeout', {
+    path: 'CreateRequest.Config.StopTimeout',
+    type: 'int',
+  });
+  // Not kept (skiff has no use for them), but typed by dockerd's decoder all the same.
+  optGoBool(o, 'ArgsEscaped', 'CreateRequest.Config.ArgsEscaped');
+  goStrList(o, 'OnBuild', 'CreateRequest.Config.OnBuild');
   const macAddress = optString(o, 'MacAddress');
   const shell = strSlice(o, 'Shell');
   return {
@@ -98,22 +109,29 @@ export function parseConfig(o: JsonObject): ContainerConfigInput {
 }
 
 export function parseHealthcheck(o: JsonObject): HealthcheckConfig {
+  const at = (k: string, type: GoIntType = 'time.Duration'): GoField => ({
+    path: `HealthConfig.Config.Healthcheck.${k}`,
+    type,
+  });
   const hc: HealthcheckConfig = {
     test: strSlice(o, 'Test', 'Healthcheck.Test') ?? [],
-    interval: num(o, 'Interval', 'Healthcheck.Interval'),
-    timeout: num(o, 'Timeout', 'Healthcheck.Timeout'),
-    startPeriod: num(o, 'StartPeriod', 'Healthcheck.StartPeriod'),
-    startInterval: num(o, 'StartInterval', 'Healthcheck.StartInterval'),
-    retries: num(o, 'Retries', 'Healthcheck.Retries'),
+    interval: goInt(o, 'Interval', at('Interval')),
+    timeout: goInt(o, 'Timeout', at('Timeout')),
+    startPeriod: goInt(o, 'StartPeriod', at('StartPeriod')),
+    startInterval: goInt(o, 'StartInterval', at('StartInterval')),
+    retries: goInt(o, 'Retries', at('Retries', 'int')),
   };
   const ms = 1_000_000;
   if (hc.interval !== 0 && hc.interval < ms)
     throw new InvalidArgumentError('Interval in Healthcheck cannot be less than 1ms');
   if (hc.timeout !== 0 && hc.timeout < ms)
     throw new InvalidArgumentError('Timeout in Healthcheck cannot be less than 1ms');
+  // dockerd 28's order (daemon/container.go validateHealthCheck).
+  if (hc.retries < 0) throw new InvalidArgumentError('Retries in Healthcheck cannot be negative');
   if (hc.startPeriod !== 0 && hc.startPeriod < ms)
     throw new InvalidArgumentError('StartPeriod in Healthcheck cannot be less than 1ms');
-  if (hc.retries < 0) throw new InvalidArgumentError('Retries in Healthcheck cannot be negative');
+  if (hc.startInterval !== 0 && hc.startInterval < ms)
+    throw new InvalidArgumentError('StartInterval in Healthcheck cannot be less than 1ms');
   return hc;
 }
 

@@ -17,14 +17,17 @@ import { checkDuplicateTargets, parseBind, parseMount, parseTmpfs } from './moun
 import {
   asObject,
   bool,
+  goInt,
   isObject,
   list,
   num,
   optBool,
-  optNum,
+  optGoInt,
   str,
   strList,
   strMap,
+  type GoField,
+  type GoIntType,
   type JsonObject,
 } from './json-fields.js';
 
@@ -59,8 +62,17 @@ export function parseHostConfig(o: JsonObject): HostConfig {
   const autoRemove = bool(o, 'AutoRemove');
   if (autoRemove && restartPolicy.name !== 'no')
     throw new InvalidArgumentError("can't create 'AutoRemove' container with restart policy");
-  const shmSize = num(o, 'ShmSize');
+  const shmSize = goInt(o, 'ShmSize', { path: 'HostConfig.HostConfig.ShmSize', type: 'int64' });
   if (shmSize < 0) throw new InvalidArgumentError('SHM size can not be less than 0');
+  const oomScoreAdj = goInt(o, 'OomScoreAdj', {
+    path: 'HostConfig.HostConfig.OomScoreAdj',
+    type: 'int',
+  });
+  // dockerd 28, verifyPlatformContainerSettings (daemon/daemon_unix.go).
+  if (oomScoreAdj < -1000 || oomScoreAdj > 1000)
+    throw new InvalidArgumentError(
+      `Invalid value ${oomScoreAdj}, range for oom score adj is [-1000, 1000]`,
+    );
   const logConfig = asObject(o['LogConfig'], 'LogConfig');
   const initValue = optBool(o, 'Init');
   const cs = list(o, 'ConsoleSize');
@@ -105,7 +117,7 @@ export function parseHostConfig(o: JsonObject): HostConfig {
     resources: parseResources(o),
     volumesFrom: strList(o, 'VolumesFrom'),
     links: strList(o, 'Links'),
-    oomScoreAdj: num(o, 'OomScoreAdj'),
+    oomScoreAdj,
     maskedPaths:
       o['MaskedPaths'] === undefined || o['MaskedPaths'] === null
         ? null
@@ -182,21 +194,28 @@ function parseDeviceRequest(raw: unknown, i: number): DeviceRequest {
   };
 }
 
-export function parseRestartPolicy(o: JsonObject): RestartPolicy {
-  const raw = str(o, 'Name', 'RestartPolicy.Name') || 'no';
-  const max = num(o, 'MaximumRetryCount', 'RestartPolicy.MaximumRetryCount');
+/** dockerd 28's ValidateRestartPolicy (api/types/container/hostconfig.go), with its words. */
+export function parseRestartPolicy(
+  o: JsonObject,
+  maxPath = 'RestartPolicy.HostConfig.RestartPolicy.MaximumRetryCount',
+): RestartPolicy {
+  const raw = str(o, 'Name', 'RestartPolicy.Name');
+  const max = goInt(o, 'MaximumRetryCount', { path: maxPath, type: 'int' });
+  // Before v25 an empty name was the default; dockerd still takes it with any count.
+  if (raw === '') return { name: 'no', maximumRetryCount: 0 };
   if (!(RESTART_POLICIES as readonly string[]).includes(raw))
     throw new InvalidArgumentError(
       `invalid restart policy: unknown policy '${raw}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
     );
   const name = raw as RestartPolicy['name'];
+  if (name !== 'on-failure' && max !== 0)
+    throw new InvalidArgumentError(
+      "invalid restart policy: maximum retry count can only be used with 'on-failure'" +
+        (max < 0 ? ' and cannot be negative' : ''),
+    );
   if (max < 0)
     throw new InvalidArgumentError(
       'invalid restart policy: maximum retry count cannot be negative',
-    );
-  if (max > 0 && name !== 'on-failure')
-    throw new InvalidArgumentError(
-      "invalid restart policy: maximum retry count can only be used with 'on-failure'",
     );
   return { name, maximumRetryCount: max };
 }
@@ -204,6 +223,9 @@ export function parseRestartPolicy(o: JsonObject): RestartPolicy {
 function parsePortBindings(o: JsonObject): Record<string, PortBinding[]> {
   const out: Record<string, PortBinding[]> = {};
   for (const [port, raw] of Object.entries(o)) {
+    const containerPort = splitProtoPort(port);
+    if (containerPort !== '' && parseUint16(containerPort) === undefined)
+      throw new InvalidArgumentError(`invalid port specification: "${containerPort}"`);
     const key = normalizePort(port);
     const bindings = raw === null ? [] : Array.isArray(raw) ? raw : undefined;
     if (!bindings)
@@ -211,20 +233,54 @@ function parsePortBindings(o: JsonObject): Record<string, PortBinding[]> {
     out[key] = bindings.map((b: unknown) => {
       const e = asObject(b, `PortBindings.${port}`);
       const hostPort = str(e, 'HostPort', `PortBindings.${port}.HostPort`);
-      if (hostPort !== '' && !/^\d+(-\d+)?$/.test(hostPort))
+      if (!validHostPort(hostPort))
         throw new InvalidArgumentError(`invalid port specification: "${hostPort}"`);
-      return { hostIp: str(e, 'HostIp', `PortBindings.${port}.HostIp`), hostPort };
+      // dockerd ignores a `/proto` on a HostPort (`80/udp` binds 80): keep the port only.
+      return {
+        hostIp: str(e, 'HostIp', `PortBindings.${port}.HostIp`),
+        hostPort: splitProtoPort(hostPort),
+      };
     });
   }
   return out;
+}
+
+/** go-connections nat.SplitProtoPort: the port part of `port[/proto]`. */
+function splitProtoPort(raw: string): string {
+  return raw.split('/')[0] ?? '';
+}
+
+/** Go's strconv.ParseUint(s, 10, 16): digits only, at most 65535. */
+function parseUint16(s: string): number | undefined {
+  if (!/^\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return n <= 65535 ? n : undefined;
+}
+
+/**
+ * dockerd 28's validatePortBindings: a HostPort is `nat.NewPort(nat.SplitProtoPort(p))`, so
+ * empty, a port, or a `start-end` range (end ≥ start), with an optional `/proto`.
+ */
+function validHostPort(hostPort: string): boolean {
+  const p = splitProtoPort(hostPort);
+  if (p === '') return true;
+  if (!p.includes('-')) return parseUint16(p) !== undefined;
+  const [a = '', b = ''] = p.split('-');
+  const start = parseUint16(a);
+  const end = parseUint16(b);
+  return start !== undefined && end !== undefined && end >= start;
 }
 
 function parseUlimit(raw: unknown, i: number): Ulimit {
   if (!isObject(raw)) throw new InvalidArgumentError(`invalid value for Ulimits[${i}]`);
   const name = str(raw, 'Name', `Ulimits[${i}].Name`);
   if (!ULIMITS.includes(name)) throw new InvalidArgumentError(`invalid ulimit type: ${name}`);
-  const soft = num(raw, 'Soft', `Ulimits[${i}].Soft`);
-  const hard = num(raw, 'Hard', `Ulimits[${i}].Hard`);
+  const at = (k: string): GoField => ({
+    path: `Ulimit.HostConfig.Resources.Ulimits.${k}`,
+    type: 'int64',
+  });
+  const soft = goInt(raw, 'Soft', at('Soft'));
+  const hard = goInt(raw, 'Hard', at('Hard'));
   if (soft > hard && hard !== -1)
     throw new InvalidArgumentError(
       `ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`,
@@ -232,40 +288,127 @@ function parseUlimit(raw: unknown, i: number): Ulimit {
   return { name, soft, hard };
 }
 
+/** Where dockerd's decoder finds a field of `Resources`, for its error messages. */
+type GoPath = (key: string, type?: GoIntType) => GoField;
+
+/** `POST /containers/create`: the body is a CreateRequest, HostConfig embeds Resources. */
+const CREATE_PATH: GoPath = (key, type = 'int64') => ({
+  path: `HostConfig.HostConfig.Resources.${key}`,
+  type,
+});
+/** `POST /containers/{id}/update`: the body is an UpdateConfig, which embeds Resources. */
+const UPDATE_PATH: GoPath = (key, type = 'int64') => ({
+  path: `UpdateConfig.Resources.${key}`,
+  type,
+});
+
+/** The integer fields of Resources that skiff keeps: JSON key, ours, Go type. */
+const RESOURCE_INTS = [
+  ['Memory', 'memory', 'int64'],
+  ['MemorySwap', 'memorySwap', 'int64'],
+  ['MemoryReservation', 'memoryReservation', 'int64'],
+  ['NanoCpus', 'nanoCpus', 'int64'],
+  ['CpuShares', 'cpuShares', 'int64'],
+  ['CpuPeriod', 'cpuPeriod', 'int64'],
+  ['CpuQuota', 'cpuQuota', 'int64'],
+  ['PidsLimit', 'pidsLimit', 'int64'],
+  ['BlkioWeight', 'blkioWeight', 'uint16'],
+] as const;
+
+type ResourceInts = Record<(typeof RESOURCE_INTS)[number][1], number>;
+
+function parseResourceInts(o: JsonObject, at: GoPath): Partial<ResourceInts> {
+  const out: Partial<ResourceInts> = {};
+  for (const [key, ours, type] of RESOURCE_INTS) {
+    const v = optGoInt(o, key, at(key, type));
+    if (v !== undefined) out[ours] = v;
+  }
+  // Not kept, but typed by dockerd's decoder all the same.
+  for (const key of ['CpuRealtimePeriod', 'CpuRealtimeRuntime', 'KernelMemory', 'CpuCount'])
+    optGoInt(o, key, at(key));
+  return out;
+}
+
+/**
+ * The checks of dockerd 28's verifyPlatformContainerResources (daemon/daemon_unix.go) that need
+ * no host facts, with its words. `update` as dockerd: swap without memory is then allowed.
+ * The number of CPUs is the daemon's to check (checkNanoCpus).
+ */
+export function checkResources(r: Partial<ResourceInts>, update: boolean): void {
+  const memory = r.memory ?? 0;
+  const swap = r.memorySwap ?? 0;
+  const reservation = r.memoryReservation ?? 0;
+  const nanoCpus = r.nanoCpus ?? 0;
+  const period = r.cpuPeriod ?? 0;
+  const quota = r.cpuQuota ?? 0;
+  const blkio = r.blkioWeight ?? 0;
+  const fail = (m: string): never => {
+    throw new InvalidArgumentError(m);
+  };
+  if (memory !== 0 && memory < MIN_MEMORY) fail('Minimum memory limit allowed is 6MB');
+  if (memory > 0 && swap > 0 && swap < memory)
+    fail('Minimum memoryswap limit should be larger than memory limit, see usage');
+  if (memory === 0 && swap > 0 && !update)
+    fail('You should always set the Memory limit when using Memoryswap limit, see usage');
+  if (reservation > 0 && reservation < MIN_MEMORY)
+    fail('Minimum memory reservation allowed is 6MB');
+  if (memory > 0 && reservation > 0 && memory < reservation)
+    fail('Minimum memory limit can not be less than memory reservation limit, see usage');
+  if (nanoCpus > 0 && period > 0)
+    fail('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  if (nanoCpus > 0 && quota > 0)
+    fail('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
+  if (period !== 0 && (period < 1000 || period > 1_000_000))
+    fail('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  if (quota > 0 && quota < 1000) fail('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (blkio > 0 && (blkio < 10 || blkio > 1000)) fail('Range of blkio weight is from 10 to 1000');
+}
+
+/** dockerd's linuxMinMemory (daemon/daemon_unix.go): 6 MiB. */
+const MIN_MEMORY = 6 * 1024 * 1024;
+
 function parseResources(o: JsonObject): Resources {
-  const memory = num(o, 'Memory');
-  if (memory !== 0 && memory < 6 * 1024 * 1024)
-    throw new InvalidArgumentError('Minimum memory limit allowed is 6MB');
-  const nanoCpus = num(o, 'NanoCpus');
-  const cpuPeriod = num(o, 'CpuPeriod');
-  const cpuQuota = num(o, 'CpuQuota');
-  if (nanoCpus > 0 && cpuPeriod > 0)
-    throw new InvalidArgumentError(
-      'Conflicting options: Nano CPUs and CPU Period cannot both be set',
-    );
-  if (nanoCpus > 0 && cpuQuota > 0)
-    throw new InvalidArgumentError(
-      'Conflicting options: Nano CPUs and CPU Quota cannot both be set',
-    );
-  if (nanoCpus < 0)
-    throw new InvalidArgumentError('Range of CPUs is from 0.01 to the number of CPUs available');
-  const swappiness = optNum(o, 'MemorySwappiness');
+  const ints = parseResourceInts(o, CREATE_PATH);
+  checkResources(ints, false);
+  const swappiness = optGoInt(o, 'MemorySwappiness', CREATE_PATH('MemorySwappiness'));
   return {
-    memory,
-    memorySwap: num(o, 'MemorySwap'),
-    memoryReservation: num(o, 'MemoryReservation'),
+    memory: ints.memory ?? 0,
+    memorySwap: ints.memorySwap ?? 0,
+    memoryReservation: ints.memoryReservation ?? 0,
     ...(swappiness !== undefined && swappiness !== -1 ? { memorySwappiness: swappiness } : {}),
-    nanoCpus,
-    cpuShares: num(o, 'CpuShares'),
-    cpuPeriod,
-    cpuQuota,
+    nanoCpus: ints.nanoCpus ?? 0,
+    cpuShares: ints.cpuShares ?? 0,
+    cpuPeriod: ints.cpuPeriod ?? 0,
+    cpuQuota: ints.cpuQuota ?? 0,
     cpusetCpus: str(o, 'CpusetCpus'),
     cpusetMems: str(o, 'CpusetMems'),
-    pidsLimit: num(o, 'PidsLimit'),
-    blkioWeight: num(o, 'BlkioWeight'),
+    pidsLimit: ints.pidsLimit ?? 0,
+    blkioWeight: ints.blkioWeight ?? 0,
     oomKillDisable: optBool(o, 'OomKillDisable') ?? false,
     devices: list(o, 'Devices').map(parseDevice),
   };
+}
+
+/**
+ * The body of `POST /containers/{id}/update` (an UpdateConfig): the resource fields it sets,
+ * checked as dockerd checks them, and its restart policy when it names one. As dockerd, a
+ * PidsLimit of 0 or below means "unlimited" (0).
+ */
+export function parseUpdateBody(body: JsonObject): {
+  resources: Partial<ResourceInts>;
+  restartPolicy?: RestartPolicy;
+} {
+  const resources = parseResourceInts(body, UPDATE_PATH);
+  optGoInt(body, 'MemorySwappiness', UPDATE_PATH('MemorySwappiness'));
+  checkResources(resources, true);
+  if (resources.pidsLimit !== undefined && resources.pidsLimit < 0) resources.pidsLimit = 0;
+  const policy = asObject(body['RestartPolicy'], 'RestartPolicy');
+  // The CLI sends `{"Name": ""}` when --restart is not given: no change, as dockerd.
+  const restartPolicy =
+    str(policy, 'Name', 'RestartPolicy.Name') !== ''
+      ? parseRestartPolicy(policy, 'RestartPolicy.RestartPolicy.MaximumRetryCount')
+      : undefined;
+  return { resources, ...(restartPolicy ? { restartPolicy } : {}) };
 }
 
 function parseDevice(raw: unknown, i: number): DeviceMapping {

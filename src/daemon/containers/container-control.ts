@@ -235,6 +235,24 @@ export function attrs(rec: ContainerRecord): Record<string, string> {
   return { image: rec.config.image, name: rec.name, ...rec.config.labels };
 }
 
+/** Node's timers hold at most 2^31-1 ms; a longer delay fires after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Waits `ms`, however long: a stop timeout may be any int64 of seconds, as dockerd stores it
+ * (issue 10 item 15: `StopTimeout: 99999999999` made `docker stop` kill at once).
+ */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => {
+    const step = (left: number): void => {
+      setTimeout(
+        () => {
+          if (left > MAX_TIMER_MS) step(left - MAX_TIMER_MS);
+          else resolve();
+        },
+        Math.min(left, MAX_TIMER_MS),
+      ).unref();
+    };
+    step(ms);
+  });
 }

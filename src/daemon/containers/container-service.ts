@@ -308,7 +308,11 @@ export class ContainerService {
         if (!task) return;
         const exited = this.runner.waiters.nextExit(c.id);
         await task.kill(c.config.stopSignal ?? 'SIGTERM').catch(() => undefined);
-        const timeout = (c.config.stopTimeout ?? this.ctx.defaults.shutdownTimeout) * 1000;
+        // Capped to what a Node timer holds (2^31-1 ms, ~24.8 days): a longer one fires at once.
+        const timeout = Math.min(
+          (c.config.stopTimeout ?? this.ctx.defaults.shutdownTimeout) * 1000,
+          2 ** 31 - 1,
+        );
         const done = await Promise.race([
           exited.then(() => true),
           new Promise<boolean>((r) =>

@@ -42,6 +42,7 @@ export async function createContainer(
   ctx: ContainerContext,
   req: CreateRequest,
 ): Promise<CreateResult> {
+  checkNanoCpus(req.hostConfig.resources.nanoCpus, ctx.host.ncpu);
   const image = await ctx.images.resolve(req.config.image);
   if (req.platform && image.platform)
     checkImagePlatform(req.config.image, req.platform, image.platform);
@@ -139,6 +140,17 @@ export async function createContainer(
   }
   ctx.events.publish('container', 'create', id, { image: config.image, name });
   return { id, warnings };
+}
+
+/**
+ * dockerd 28's CPU count check (verifyPlatformContainerResources, daemon/daemon_unix.go), with
+ * its words: `--cpus` between 0.01 and the CPUs of this host.
+ */
+export function checkNanoCpus(nanoCpus: number, ncpu: number): void {
+  if (nanoCpus !== 0 && (nanoCpus < 0 || nanoCpus > ncpu * 1e9))
+    throw new InvalidArgumentError(
+      `range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`,
+    );
 }
 
 /** The CDI spec files present (`.json`/`.yaml`/`.yml` in the CDI directories). */

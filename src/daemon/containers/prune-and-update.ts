@@ -1,5 +1,5 @@
 /** `docker container prune` and `docker update`. */
-import { InvalidArgumentError } from '../../errors.js';
+import { ConflictError } from '../../errors.js';
 import type { ContainerContext } from './container-context.js';
 import {
   NO_RESOURCE_LIMITS,
@@ -8,6 +8,7 @@ import {
   type RestartPolicy,
 } from './container-config.js';
 import type { ContainerControl } from './container-control.js';
+import { checkNanoCpus } from './create-container.js';
 
 export async function pruneContainers(
   ctx: ContainerContext,
@@ -47,6 +48,37 @@ export interface UpdateRequest {
   readonly resources?: Partial<Resources>;
 }
 
+/**
+ * What dockerd's container.UpdateContainer refuses (container/container_unix.go), in its words:
+ * NanoCpus against an existing CPU period/quota and the reverse, and a restart policy for an
+ * AutoRemove container.
+ */
+function updateConflict(cur: HostConfig, u: UpdateRequest): string | undefined {
+  const r = u.resources ?? {};
+  const has = cur.resources;
+  if ((r.nanoCpus ?? 0) > 0 && has.cpuPeriod > 0)
+    return 'Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set';
+  if ((r.nanoCpus ?? 0) > 0 && has.cpuQuota > 0)
+    return 'Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set';
+  if ((r.cpuPeriod ?? 0) > 0 && has.nanoCpus > 0)
+    return 'Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set';
+  if ((r.cpuQuota ?? 0) > 0 && has.nanoCpus > 0)
+    return 'Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set';
+  if (u.restartPolicy && u.restartPolicy.name !== 'no' && cur.autoRemove)
+    return 'Restart policy cannot be updated because AutoRemove is enabled for the container';
+  return undefined;
+}
+
+/**
+ * As dockerd, a 0 in an update means "leave as is" (the CLI sends every field); only PidsLimit,
+ * a pointer in Go, changes whenever it is given.
+ */
+function changedResources(r: Partial<Resources>): Partial<Resources> {
+  return Object.fromEntries(
+    Object.entries(r).filter(([k, v]) => k === 'pidsLimit' || (v !== 0 && v !== '')),
+  );
+}
+
 /** Applies an update under the container's lock; returns the warnings for limits that cannot apply here. */
 export async function updateContainer(
   ctx: ContainerContext,
@@ -54,14 +86,14 @@ export async function updateContainer(
   u: UpdateRequest,
 ): Promise<string[]> {
   const rec = ctx.store.find(ref);
-  if (u.restartPolicy && u.restartPolicy.name !== 'no' && rec.hostConfig.autoRemove)
-    throw new InvalidArgumentError(
-      'Restart policy cannot be updated because AutoRemove is enabled for the container',
-    );
+  if (u.resources?.nanoCpus !== undefined) checkNanoCpus(u.resources.nanoCpus, ctx.host.ncpu);
+  const conflict = updateConflict(rec.hostConfig, u);
+  // dockerd 28 (container.UpdateContainer): a 409 naming the container.
+  if (conflict) throw new ConflictError(`Cannot update container ${rec.id}: ${conflict}`);
   const hostConfig: HostConfig = {
     ...rec.hostConfig,
     ...(u.restartPolicy ? { restartPolicy: u.restartPolicy } : {}),
-    resources: { ...rec.hostConfig.resources, ...u.resources },
+    resources: { ...rec.hostConfig.resources, ...changedResources(u.resources ?? {}) },
   };
   await ctx.locks.with(`container:${rec.id}`, async () => {
     const cur = ctx.store.find(rec.id);
