@@ -7,8 +7,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import tar from 'tar-stream';
 import { isGitUrl, parseGitUrl } from '../../../../src/build/context/git-context.js';
-import { receiveContext } from '../../../../src/build/context/receive-context.js';
+import {
+  receiveContext,
+  type BuildContext,
+} from '../../../../src/build/context/receive-context.js';
+
+/** The whole context as COPY . packs it: name → content. */
+async function contents(c: BuildContext): Promise<Record<string, string>> {
+  const ex = tar.extract();
+  const packed = c.tree.pack([{ rel: '.', destName: '' }], { uid: 0, gid: 0 });
+  packed.on('error', (e: Error) => {
+    ex.destroy(e);
+  });
+  packed.pipe(ex);
+  const out: Record<string, string> = {};
+  for await (const e of ex) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of e) chunks.push(chunk as Buffer);
+    out[e.header.name] = Buffer.concat(chunks).toString('utf8');
+  }
+  return out;
+}
 
 const GIT_DAEMON = '/usr/lib/git-core/git-daemon';
 const hasGitDaemon = await access(GIT_DAEMON).then(
@@ -115,18 +136,26 @@ describe(
       const c = await receive(`git://127.0.0.1:${port}/repo.git`);
       try {
         assert.equal(c.dockerfileText, 'FROM main\n');
-        assert.deepEqual(await readdir(c.dir), ['Dockerfile']);
+        assert.deepEqual(await contents(c), { Dockerfile: 'FROM main\n' });
+        assert.equal(c.tree.isDir('.git'), false);
+        assert.deepEqual(c.tree.match('*', 'COPY'), ['Dockerfile']);
       } finally {
         await c.cleanup();
       }
+      assert.deepEqual(await readdir(tmpRoot), []);
     });
 
     it('#ref:subdir checks out the ref and uses the subdirectory as the context', async () => {
       const c = await receive(`git://127.0.0.1:${port}/repo.git#feature:sub`);
       try {
         assert.equal(c.dockerfileText, 'FROM feature-sub\n');
-        assert.deepEqual((await readdir(c.dir)).sort(), ['Dockerfile', 'file.txt']);
+        assert.deepEqual(await contents(c), {
+          Dockerfile: 'FROM feature-sub\n',
+          'file.txt': 'in sub',
+        });
+        assert.equal(c.tree.isDir('.'), true);
       } finally {
+        await c.cleanup();
         await c.cleanup();
       }
       assert.deepEqual(await readdir(tmpRoot), []);

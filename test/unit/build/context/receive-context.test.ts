@@ -1,13 +1,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
 import { rawTar, type RawEntry } from '../../../helpers/raw-tar.js';
 import {
   receiveContext,
@@ -19,6 +20,39 @@ const exists = (p: string): Promise<boolean> =>
     () => true,
     () => false,
   );
+
+/** Every entry of a packed tar, by name (directories with their trailing slash), with its content. */
+async function unpack(stream: Readable): Promise<Map<string, { type: string; body: string }>> {
+  const ex = tar.extract();
+  stream.on('error', (e: Error) => {
+    ex.destroy(e);
+  });
+  stream.pipe(ex);
+  const out = new Map<string, { type: string; body: string }>();
+  for await (const e of ex) {
+    const chunks: Buffer[] = [];
+    for await (const c of e) chunks.push(c as Buffer);
+    out.set(e.header.name, {
+      type: e.header.type ?? 'file',
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+  }
+  return out;
+}
+
+const root = { uid: 0, gid: 0 };
+
+/** The whole context as COPY . would pack it: name → content ("" for directories). */
+async function contents(c: BuildContext): Promise<Record<string, string>> {
+  const m = await unpack(c.tree.pack([{ rel: '.', destName: '' }], root));
+  return Object.fromEntries([...m].map(([name, e]) => [name, e.body]));
+}
+
+/** One file of the context, read back through pack as COPY would. */
+async function fileOf(c: BuildContext, rel: string): Promise<string | undefined> {
+  const m = await unpack(c.tree.pack([{ rel, destName: 'f' }], root));
+  return m.get('f')?.body;
+}
 
 describe('receiveContext', () => {
   let tmpRoot: string;
@@ -60,13 +94,28 @@ describe('receiveContext', () => {
     { name: 'app/main.txt', body: 'main' },
   ];
 
-  it('a tar: extracted into a fresh 0700 directory, the Dockerfile read', async () => {
+  it('a tar: indexed (not extracted) in a fresh 0700 directory, the Dockerfile read', async () => {
     await withContext(await rawTar(simple), {}, async (c) => {
       assert.equal(c.dockerfileText, 'FROM scratch\n');
       assert.equal(c.dockerfileName, 'Dockerfile');
-      assert.equal(await readFile(join(c.dir, 'app/main.txt'), 'utf8'), 'main');
-      assert.ok(c.dir.startsWith(tmpRoot));
-      assert.ok(c.rootFd >= 0);
+      assert.equal(await fileOf(c, 'app/main.txt'), 'main');
+      assert.equal(c.tree.isDir('app'), true);
+      assert.equal(c.tree.isDir('app/main.txt'), false);
+      assert.equal(c.tree.isDir('missing'), false);
+      assert.deepEqual(c.tree.match('app/*', 'COPY'), ['app/main.txt']);
+      assert.deepEqual(c.tree.match('app', 'COPY'), ['app']);
+      assert.deepEqual(await contents(c), {
+        Dockerfile: 'FROM scratch\n',
+        'app/': '',
+        'app/main.txt': 'main',
+      });
+      const dirs = await readdir(tmpRoot);
+      assert.equal(dirs.length, 1);
+      const dir = dirs[0] ?? '';
+      assert.match(dir, /^context-/);
+      assert.equal((await stat(join(tmpRoot, dir))).mode & 0o777, 0o700);
+      // One blob holds the contents: no file of the client's tree exists on disk.
+      assert.deepEqual(await readdir(join(tmpRoot, dir)), ['context.blob']);
     });
   });
 
@@ -79,7 +128,7 @@ describe('receiveContext', () => {
     ])
       await withContext(body, {}, async (c) => {
         assert.equal(c.dockerfileText, 'FROM scratch\n');
-        assert.equal(await readFile(join(c.dir, 'app/main.txt'), 'utf8'), 'main');
+        assert.equal(await fileOf(c, 'app/main.txt'), 'main');
       });
   });
 
@@ -87,7 +136,10 @@ describe('receiveContext', () => {
     await withContext('FROM busybox\nRUN true\n', {}, async (c) => {
       assert.equal(c.dockerfileText, 'FROM busybox\nRUN true\n');
       assert.equal(c.dockerfileName, 'Dockerfile');
-      assert.deepEqual(await readdir(c.dir), []);
+      assert.deepEqual(await contents(c), {});
+      assert.throws(() => c.tree.match('*', 'COPY'), {
+        message: 'COPY failed: no source files were specified',
+      });
     });
     await assert.rejects(receive(''), {
       kind: 'invalid-argument',
@@ -119,22 +171,52 @@ describe('receiveContext', () => {
   it('a symlink in the tar cannot carry a later entry outside the context', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'skiff-receive-outside-'));
     try {
-      const evil = await rawTar([
+      const head: RawEntry[] = [
         { name: 'Dockerfile', body: 'FROM scratch\n' },
         { name: 'root', type: 'symlink', linkname: '/' },
         { name: 'out', type: 'symlink', linkname: outside },
-        { name: `out/pwned`, body: 'x' },
-        { name: `root${outside}/pwned2`, body: 'x' },
-      ]);
-      await assert.rejects(receive(evil), { kind: 'invalid-argument' });
+      ];
+      await assert.rejects(receive(await rawTar([...head, { name: 'out/pwned', body: 'x' }])), {
+        kind: 'invalid-argument',
+        message: 'refusing to extract out/pwned: out in its path is not a directory',
+      });
+      const viaRoot = `root${outside}/pwned2`;
+      await assert.rejects(receive(await rawTar([...head, { name: viaRoot, body: 'x' }])), {
+        kind: 'invalid-argument',
+        message: `refusing to extract ${viaRoot}: root in its path is not a directory`,
+      });
       assert.deepEqual(await readdir(outside), []);
       assert.deepEqual(await readdir(tmpRoot), []);
       const dotdot = await rawTar([{ name: '../escape', body: 'x' }]);
-      await assert.rejects(receive(dotdot), /leaves the destination/);
+      await assert.rejects(receive(dotdot), {
+        kind: 'invalid-argument',
+        message: 'refusing to read ../escape: it leaves the build context',
+      });
       assert.equal(await exists(join(tmpRoot, '..', 'escape')), false);
+      assert.deepEqual(await readdir(tmpRoot), []);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it("symlinks in the context resolve inside it: COPY of a link to / is the context's root", async () => {
+    const t = await rawTar([
+      { name: 'Dockerfile', body: 'FROM scratch\n' },
+      { name: 'root', type: 'symlink', linkname: '/' },
+      { name: 'passwd', type: 'symlink', linkname: '/etc/passwd' },
+      { name: 'up', type: 'symlink', linkname: '../../../etc' },
+      { name: 'etc/passwd', body: 'inside' },
+    ]);
+    await withContext(t, {}, async (c) => {
+      assert.equal(c.tree.isDir('root'), true);
+      assert.equal(c.tree.isDir('up'), true);
+      assert.equal(await fileOf(c, 'passwd'), 'inside');
+      assert.equal(await fileOf(c, 'root/etc/passwd'), 'inside');
+      assert.equal(await fileOf(c, 'up/passwd'), 'inside');
+      // Below a source, a symlink stays a symlink.
+      const m = await unpack(c.tree.pack([{ rel: '.', destName: '' }], root));
+      assert.equal(m.get('root')?.type, 'symlink');
+    });
   });
 
   it('finds a Dockerfile in a subdirectory, by any spelling of its path', async () => {
@@ -208,12 +290,52 @@ describe('receiveContext', () => {
     ]);
     await withContext(t, {}, async (c) => {
       assert.equal(c.dockerfileText, 'FROM scratch\n');
-      const left = execFileSync('find', ['.', '-mindepth', '1'], { cwd: c.dir, encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .sort();
-      assert.deepEqual(left, ['./build', './build/keep.txt', './main.txt', './sub', './sub/a.log']);
+      assert.deepEqual(Object.keys(await contents(c)).sort(), [
+        'build/',
+        'build/keep.txt',
+        'main.txt',
+        'sub/',
+        'sub/a.log',
+      ]);
+      assert.equal(await fileOf(c, 'build/keep.txt'), 'keep');
+      assert.throws(() => c.tree.match('Dockerfile', 'COPY'), {
+        message:
+          'COPY failed: file not found in build context or excluded by .dockerignore: stat Dockerfile: file does not exist',
+      });
+      assert.throws(() => c.tree.match('*.log', 'ADD'), {
+        message: 'ADD failed: no source files were specified',
+      });
     });
+  });
+
+  it("ADD's archive probe leaves the context readable and cleanup complete", async () => {
+    // Its own tmpRoot: with the bug, cleanup fails and leaves the context directory behind.
+    const own = await mkdtemp(join(tmpdir(), 'skiff-receive-add-'));
+    try {
+      const tarball = await rawTar([
+        ...simple,
+        {
+          name: 'inner.tar',
+          body: (await rawTar([{ name: 'x', body: 'x' }])).toString('latin1'),
+        },
+      ]);
+      const c = await receiveContext({
+        body: Readable.from([tarball]),
+        tmpRoot: own,
+        signal: new AbortController().signal,
+      });
+      try {
+        assert.equal(await c.tree.archiveKind('app/main.txt'), undefined);
+        assert.equal(await fileOf(c, 'app/main.txt'), 'main');
+        assert.equal(await c.tree.archiveKind('inner.tar'), 'tar');
+        assert.equal(await fileOf(c, 'Dockerfile'), 'FROM scratch\n');
+      } finally {
+        await c.cleanup();
+      }
+      assert.deepEqual(await readdir(own), []);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
   });
 
   describe('remote', () => {
@@ -240,10 +362,12 @@ describe('receiveContext', () => {
     it('an http(s) URL of a tar is the context; of text, the Dockerfile', async () => {
       await withContext('', { remote: `${base}/ctx.tar.gz` }, async (c) => {
         assert.equal(c.dockerfileText, 'FROM scratch\n');
-        assert.equal(await readFile(join(c.dir, 'app/main.txt'), 'utf8'), 'main');
+        assert.equal(await fileOf(c, 'app/main.txt'), 'main');
+        assert.deepEqual(c.tree.match('app/*', 'COPY'), ['app/main.txt']);
       });
       await withContext('', { remote: `${base}/Dockerfile` }, async (c) => {
         assert.equal(c.dockerfileText, 'FROM remote\n');
+        assert.deepEqual(await contents(c), {});
       });
     });
 
