@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -301,6 +302,34 @@ static napi_value js_lutimesat(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/*
+ * dirXattrAt(dirfd, name, attr): the value of xattr `attr` of the directory `name` below dirfd
+ * (never following a symlink), or undefined when it has none. For overlay's opaque marker.
+ */
+static napi_value js_dir_xattr_at(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  int64_t dirfd;
+  char name[MAX_NAME];
+  char attr[256];
+  if (!get_args(env, info, 3, a) || !get_int(env, a[0], &dirfd) ||
+      !get_str(env, a[1], name, sizeof name) || !get_str(env, a[2], attr, sizeof attr))
+    return throw_type(env, "dirXattrAt(dirfd, name, attr)");
+  int fd = openat((int)dirfd, name[0] ? name : ".",
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return throw_errno(env, errno, "open", name);
+  char val[256];
+  ssize_t n = fgetxattr(fd, attr, val, sizeof val);
+  int err = errno;
+  close(fd);
+  if (n < 0) {
+    if (err == ENODATA || err == ENOTSUP) return undef(env);
+    return throw_errno(env, err, "getxattr", name);
+  }
+  napi_value s;
+  napi_create_string_utf8(env, val, (size_t)n, &s);
+  return s;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openat2", NULL, js_openat2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -314,6 +343,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"readdir", NULL, js_readdir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lchownat", NULL, js_lchownat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lutimesat", NULL, js_lutimesat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dirXattrAt", NULL, js_dir_xattr_at, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -68,6 +68,7 @@ export async function copyStep(
     const parts: Part[] = [];
     for (const pattern of ins.sources) {
       const url = isUrl(pattern);
+      if (!url) refuseOutside(pattern);
       const tree = url ? directoryTree(downloadsFd as number) : source;
       const rels = url ? [urlFileName(pattern, dest)] : tree.match(pattern, ins.kind);
       for (const rel of rels) {
@@ -89,6 +90,13 @@ export async function copyStep(
     closeFd(downloadsFd);
     await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** dockerd refuses a source that leaves the context (`../x`), where a chroot would clamp it. */
+function refuseOutside(pattern: string): void {
+  const joined = posix.join('/context', pattern);
+  if (joined !== '/context' && !joined.startsWith('/context/'))
+    throw new InvalidArgumentError(`forbidden path outside the build context: ${pattern} ()`);
 }
 
 /** The absolute destination; `dir` when it names a directory by its form (trailing "/", "."). */

@@ -36,6 +36,8 @@ interface ConfineBinding {
   readdir(dirfd: number): string[];
   lchownat(dirfd: number, name: string, uid: number, gid: number): void;
   lutimesat(dirfd: number, name: string, sec: number, nsec: number): void;
+  /** The xattr `attr` of directory `name` ("" = dirfd itself); undefined when unset. */
+  dirXattrAt(dirfd: number, name: string, attr: string): string | undefined;
 }
 
 /** open(2) flags Node's fs.constants lacks. */

@@ -32,6 +32,9 @@ export function stepContainers(containers: ContainerService): StepContainers {
           ShmSize: r.shmSize,
           // The output goes to the build stream; a log file would be written for nobody.
           LogConfig: { Type: 'none', Config: {} },
+          // RUN steps run as the image's user in skiffd's namespace, never with daemon.json's
+          // `userns-mode` (keep-id would run them as the host user: `apt-get install` fails).
+          UsernsMode: 'host',
         },
       };
       return (await containers.create(parseCreateBody(body, null, null))).id;
@@ -43,8 +46,11 @@ export function stepContainers(containers: ContainerService): StepContainers {
         { stream: true, logs: false, stdin: false, stdout: true, stderr: true },
         attach.signal,
       );
-      const exit = containers.wait(id, 'next-exit', signal);
+      const exit = containers.wait(id, 'next-exit', attach.signal);
       const live = plan.live?.(attach.signal);
+      // When the start fails, neither ever settles but by the abort below: nobody awaits them then.
+      exit.catch(() => undefined);
+      live?.catch(() => undefined);
       const kill = (): void => void containers.kill(id, 'SIGKILL').catch(() => undefined);
       signal.addEventListener('abort', kill, { once: true });
       try {

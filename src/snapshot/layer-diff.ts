@@ -25,6 +25,8 @@ export interface DiffEntry {
   readonly rel: string;
   /** The directory `rel` is below (undefined for deletions): read it with openBeneath. */
   readonly root?: string;
+  /** A directory that hides everything the lower layers had in it (deleted, then made again). */
+  readonly opaque?: boolean;
 }
 
 const isWhiteout = (st: RawStat): boolean => isCharMode(st.mode) && st.rdev === 0;
@@ -79,8 +81,16 @@ export function statBeneath(rootFd: number, rel: string): RawStat | undefined {
   }
 }
 
-/** Overlay: walk the upper dir; everything there is a change. */
-export async function overlayDiff(upper: string, lowers: readonly string[]): Promise<DiffEntry[]> {
+/**
+ * Overlay: walk the upper dir; everything there is a change. A directory marked opaque (by
+ * `opaqueXattr`) was deleted and made again: the layer must say so (`.wh..wh..opq`), or what the
+ * lower layers had in it comes back.
+ */
+export async function overlayDiff(
+  upper: string,
+  lowers: readonly string[],
+  opaqueXattr?: string,
+): Promise<DiffEntry[]> {
   const out: DiffEntry[] = [];
   const rootFd = openRootDir(upper);
   const walk = async (rel: string): Promise<void> => {
@@ -90,11 +100,12 @@ export async function overlayDiff(upper: string, lowers: readonly string[]): Pro
         out.push({ kind: 'deleted', rel: r });
         continue;
       }
-      out.push({
-        kind: (await existsBelow(lowers, r)) ? 'modified' : 'added',
-        rel: r,
-        root: upper,
-      });
+      const kind = (await existsBelow(lowers, r)) ? 'modified' : 'added';
+      const opaque =
+        kind === 'modified' && opaqueXattr !== undefined && isDirMode(st.mode)
+          ? isOpaque(rootFd, r, opaqueXattr)
+          : false;
+      out.push({ kind, rel: r, root: upper, ...(opaque ? { opaque } : {}) });
       if (isDirMode(st.mode)) await walk(r);
     }
   };
@@ -104,6 +115,19 @@ export async function overlayDiff(upper: string, lowers: readonly string[]): Pro
     closeFd(rootFd);
   }
   return out;
+}
+
+function isOpaque(rootFd: number, rel: string, attr: string): boolean {
+  try {
+    const fd = openBeneath(rootFd, rel, O_PATH | O_DIRECTORY);
+    try {
+      return confined().dirXattrAt(fd, '', attr) === 'y';
+    } finally {
+      closeFd(fd);
+    }
+  } catch {
+    return false; // gone, or no longer a directory
+  }
 }
 
 /** vfs: compare the snapshot's full copy with its parent's (an image layer: nothing changes it). */

@@ -19,7 +19,7 @@ import {
 import { closeFd, openBeneath, openRootDir } from '../confine/confined-root.js';
 import { packHeldFile, tarEntry, type EntryHeader } from './tar-entries.js';
 import { readlinkBeneath, statBeneath, type DiffEntry } from './layer-diff.js';
-import { WHITEOUT_PREFIX } from './layer-paths.js';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './layer-paths.js';
 
 export function packDiff(entries: readonly DiffEntry[]): Readable {
   const pack = tar.pack();
@@ -41,6 +41,7 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
       if (notDirs.has(rel.slice(0, i))) return true;
     return false;
   };
+  const linked = new Map<string, string>();
   const add = async (): Promise<void> => {
     for (const e of entries) {
       if (underNotDir(e.rel)) continue;
@@ -69,13 +70,33 @@ export function packDiff(entries: readonly DiffEntry[]): Readable {
         mtime: mtimeOf(st),
       };
       if (!isDirMode(st.mode)) notDirs.add(e.rel);
-      if (isDirMode(st.mode))
+      if (isDirMode(st.mode)) {
         await tarEntry(pack, { ...header, name: `${e.rel}/`, type: 'directory' });
-      else if (isSymlinkMode(st.mode)) {
+        if (e.opaque)
+          await tarEntry(
+            pack,
+            {
+              name: `${e.rel}/${OPAQUE_MARKER}`,
+              type: 'file',
+              size: 0,
+              mode: 0o600,
+              mtime: new Date(0),
+            },
+            Buffer.alloc(0),
+          );
+      } else if (isSymlinkMode(st.mode)) {
         const linkname = readlinkBeneath(root, e.rel);
         if (linkname !== undefined) await tarEntry(pack, { ...header, type: 'symlink', linkname });
-      } else if (isFileMode(st.mode)) await packFile(pack, root, e.rel, header, st);
-      else if (isFifoMode(st.mode)) await tarEntry(pack, { ...header, type: 'fifo' });
+      } else if (isFileMode(st.mode)) {
+        // One copy per inode: later names of a hard-linked file are links to the first.
+        const inode = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? linked.get(inode) : undefined;
+        if (first !== undefined) await tarEntry(pack, { ...header, type: 'link', linkname: first });
+        else {
+          if (st.nlink > 1) linked.set(inode, e.rel);
+          await packFile(pack, root, e.rel, header, st);
+        }
+      } else if (isFifoMode(st.mode)) await tarEntry(pack, { ...header, type: 'fifo' });
     }
   };
   add()

@@ -132,6 +132,7 @@ export class OverlayDriver implements SnapshotDriver {
     const entries = await overlayDiff(
       this.store.path(self),
       lowers.map((r) => this.store.path(r)),
+      this.opaqueXattr,
     );
     return filterDiff(entries, exclude);
   }
