@@ -175,6 +175,11 @@ export function containerRoutes<S extends ContainerRouteServices>(r: Router<S>):
       ctx.signal,
     );
     const detachKeys = q.get('detachKeys') ?? undefined;
+    // Registered now, before the upgrade answer: a client starts the container as soon as it
+    // has that answer (docker run, compose run), and a start that came before the registration
+    // would be missed — its output lost and the attach left waiting for a start that never comes.
+    const live = plan.live?.(ctx.signal);
+    live?.catch(() => undefined);
     const reply: Reply = {
       kind: 'hijack',
       contentType: plan.tty ? RAW_STREAM : MULTIPLEXED,
@@ -188,7 +193,7 @@ export function containerRoutes<S extends ContainerRouteServices>(r: Router<S>):
             stderr: qBool(q, 'stderr'),
             ...(detachKeys ? { detachKeys } : {}),
             ...(plan.history ? { history: plan.history } : {}),
-            ...(plan.live ? { live: plan.live } : {}),
+            ...(live ? { live: () => live } : {}),
           },
           ctx.signal,
         );
