@@ -102,12 +102,17 @@ class Build {
 
   async run(): Promise<string> {
     const escape = this.parsed.escape;
+    const labels = Object.entries(this.options.labels);
+    const globals = this.parsed.globalArgs;
+    // The global ARGs decide the stage graph (FROM ${X}), so they count before it is known;
+    // dockerd prints them as steps too, with nothing after.
+    this.total = globals.length;
     this.declareGlobals();
     const { stages, target } = stagesToBuild(this.parsed, this.options.target, this.globalLookup);
     for (const s of stages) for (const raw of s.instructions) checkInstruction(raw, escape);
-    const labels = Object.entries(this.options.labels);
-    this.total =
+    this.total +=
       stages.reduce((n, s) => n + 1 + s.instructions.length, 0) + (labels.length > 0 ? 1 : 0);
+    for (const raw of globals) this.header(raw.original);
     let last: StageState | undefined;
     for (const stage of stages) {
       last = await this.runStage(stage);
@@ -222,7 +227,7 @@ class Build {
       const tree = ins.from
         ? directoryTree(await this.roots.rootOf((await this.copySource(ins.from, st)).image))
         : this.context.tree;
-      return copyStep(this.sc, st, ins, tree);
+      return copyStep(this.sc, st, ins, tree, this.parsed.escape);
     }
     const before = st.runConfig;
     if (ins.kind === 'ARG') {

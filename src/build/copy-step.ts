@@ -26,6 +26,7 @@ import { directoryTree, isDirInRoot, type SourceTree } from './context/source-tr
 import { fetchUrl } from './context/fetch-url.js';
 import { mkdirAllInRoot } from './dest-dir.js';
 import type { CopyInstruction } from './dockerfile/instructions.js';
+import { lexWords } from './dockerfile/expand-words.js';
 import type { StageState } from './stage-state.js';
 import { commitStep, nopCommand, probeCache, shortId, type StepContext } from './step-context.js';
 
@@ -52,6 +53,7 @@ export async function copyStep(
   st: StageState,
   ins: CopyInstruction,
   source: SourceTree,
+  escape: string,
 ): Promise<void> {
   const dest = destinationOf(ins.dest, st.runConfig.workingDir);
   const scratch = join(sc.workDir, `add-${randomBytes(6).toString('hex')}`);
@@ -80,7 +82,13 @@ export async function copyStep(
         );
       }
     }
-    for (const h of ins.heredocs) parts.push({ kind: 'heredoc', name: h.name, content: h.content });
+    for (const h of ins.heredocs) {
+      // An unquoted delimiter expands variables in the body, quotes and escapes kept (BuildKit).
+      const content = h.expand
+        ? lexWords(h.content, st.lookup, escape, { rawQuotes: true, rawEscapes: true }).word
+        : h.content;
+      parts.push({ kind: 'heredoc', name: h.name, content });
+    }
     if (parts.length > 1 && !dest.dir)
       throw new InvalidArgumentError(
         `When using ${ins.kind} with more than one source file, the destination must be a directory and end with a /`,
