@@ -11,7 +11,6 @@ import type { StoredImage } from '../image/image-store.js';
 import type { BuildMounter, StepContainers } from './build-deps.js';
 import type { BuildOptions } from './build-options.js';
 import type { BuildOutput } from './build-output.js';
-import { runBuild } from './builder.js';
 
 export interface BuildCacheRecord {
   readonly id: string;
@@ -48,12 +47,15 @@ export class BuildService {
     }
   }
 
-  build(
+  async build(
     options: BuildOptions,
     body: Readable,
     out: BuildOutput,
     signal: AbortSignal,
   ): Promise<string> {
+    // Loaded on the first build: the Dockerfile parser and its dependencies are a few MiB of
+    // heap an idle daemon (and one that never builds) does without.
+    const { runBuild } = await import('./builder.js');
     return runBuild(
       {
         images: this.images,

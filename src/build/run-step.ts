@@ -6,21 +6,12 @@
  * container goes either way (unless the client asked to keep it with rm=0).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { RunStepError } from './run-step-error.js';
 import { storeLayer } from '../daemon/images/image-from-layer.js';
 import { stepKey } from './build-cache.js';
 import type { Heredoc, RunInstruction } from './dockerfile/instructions.js';
 import type { StageState } from './stage-state.js';
 import { commitStep, probeCache, shortId, type StepContext } from './step-context.js';
-
-/** A non-zero exit of a RUN step; `code` is what dockerd reports in errorDetail. */
-export class RunStepError extends InvalidArgumentError {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
 
 /** The command line RUN executes. */
 export function runCommand(ins: RunInstruction, shell: readonly string[]): string[] {

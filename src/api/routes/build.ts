@@ -7,7 +7,7 @@
 import { BuildOutput } from '../../build/build-output.js';
 import type { BuildService } from '../../build/build-service.js';
 import type { BuildOptions } from '../../build/build-options.js';
-import { RunStepError } from '../../build/run-step.js';
+import { RunStepError } from '../../build/run-step-error.js';
 import { messageOf } from '../../errors.js';
 import type { Readable } from 'node:stream';
 import { json, type Reply } from '../reply.js';
