@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Mount } from '../snapshot/snapshotter.js';
+import type { StepResources } from './build-options.js';
 
 /** A RUN step's container, in dockerd's terms. */
 export interface StepContainerRequest {
@@ -15,11 +16,12 @@ export interface StepContainerRequest {
   readonly networkMode: string;
   readonly extraHosts: readonly string[];
   readonly shmSize: number;
+  readonly resources: StepResources;
 }
 
 export interface StepContainers {
-  /** Creates the container, not started. */
-  create(r: StepContainerRequest): Promise<string>;
+  /** Creates the container, not started; with the warnings create gave (limits without cgroups). */
+  create(r: StepContainerRequest): Promise<{ id: string; warnings: readonly string[] }>;
   /**
    * Starts it and passes its output on as it comes (stdout and stderr); resolves with the exit
    * code. An abort kills the process.

@@ -25,8 +25,19 @@ export interface BuildOptions {
   readonly shmSize: number;
   readonly platform?: string;
   readonly target?: string;
-  /** Resource flags given (memory, cpu...): warned about where cgroups cannot apply them. */
-  readonly resourceFlags: readonly string[];
+  /** Limits for the RUN containers (`--memory`, `--cpu-shares`...), in HostConfig's names. */
+  readonly resources: StepResources;
   /** `X-Registry-Config`: credentials per registry for FROM pulls. */
   readonly registryAuth: Readonly<Record<string, Credentials>>;
+}
+
+/** HostConfig resource fields of a build's RUN containers (applied, or warned about, as for run). */
+export interface StepResources {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
 }

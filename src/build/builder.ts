@@ -65,6 +65,7 @@ export async function runBuild(
       const d = await deps.images.details(ref).catch(() => undefined);
       if (d) cacheFrom.push({ image: d.image, config: d.config });
     }
+    const warned = new Set<string>();
     const sc: StepContext = {
       out,
       images: deps.images,
@@ -74,6 +75,11 @@ export async function runBuild(
       cache: new BuildCache(() => deps.images.all(), cacheFrom),
       workDir: deps.workDir,
       signal,
+      warnOnce: (text) => {
+        if (warned.has(text)) return;
+        warned.add(text);
+        out.say(`[Warning] ${text}\n`);
+      },
     };
     return await new Build(sc, parsed, context, roots).run();
   } finally {

@@ -45,7 +45,7 @@ export async function runStep(sc: StepContext, st: StageState, ins: RunInstructi
   const key = stepKey(st.imageId, createdBy, st.runConfig);
   if (await probeCache(sc, st, createdBy, key)) return;
   const network = ins.network ?? sc.options.networkMode;
-  const id = await sc.containers.create({
+  const { id, warnings } = await sc.containers.create({
     image: st.imageId,
     cmd,
     env: [...st.runConfig.env, ...args.env],
@@ -54,7 +54,10 @@ export async function runStep(sc: StepContext, st: StageState, ins: RunInstructi
     networkMode: network === 'default' ? 'default' : network,
     extraHosts: sc.options.extraHosts,
     shmSize: sc.options.shmSize,
+    resources: sc.options.resources,
   });
+  // Once per build: every step would repeat them.
+  for (const w of warnings) sc.warnOnce(w);
   sc.out.say(` ---> Running in ${shortId(id)}\n`);
   const keep = !sc.options.remove && !sc.options.forceRemove;
   let imageId: string | undefined;

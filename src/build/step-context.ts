@@ -19,6 +19,8 @@ export interface StepContext {
   /** A directory of skiffd's own for mount points and scratch files. */
   readonly workDir: string;
   readonly signal: AbortSignal;
+  /** Prints `[Warning] text` the first time it is given in this build. */
+  warnOnce(text: string): void;
 }
 
 export const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);

@@ -30,6 +30,7 @@ export function stepContainers(containers: ContainerService): StepContainers {
           NetworkMode: r.networkMode,
           ExtraHosts: r.extraHosts,
           ShmSize: r.shmSize,
+          ...r.resources,
           // The output goes to the build stream; a log file would be written for nobody.
           LogConfig: { Type: 'none', Config: {} },
           // RUN steps run as the image's user in skiffd's namespace, never with daemon.json's
@@ -37,7 +38,8 @@ export function stepContainers(containers: ContainerService): StepContainers {
           UsernsMode: 'host',
         },
       };
-      return (await containers.create(parseCreateBody(body, null, null))).id;
+      const res = await containers.create(parseCreateBody(body, null, null));
+      return { id: res.id, warnings: res.warnings };
     },
     run: async (id, output, signal) => {
       const attach = new AbortController();

@@ -4,19 +4,21 @@
  * dockerd's refusals for what the classic builder cannot do.
  */
 import { InvalidArgumentError, NotImplementedError } from '../../errors.js';
-import type { BuildOptions } from '../../build/build-options.js';
+import type { BuildOptions, StepResources } from '../../build/build-options.js';
 import { parseReference } from '../../image/reference.js';
 import { parseAuthConfig, type Credentials } from '../../registry/credentials.js';
 import { qBool, qBoolDefault, qInt } from './query.js';
 
-const RESOURCE_FLAGS = [
-  'memory',
-  'memswap',
-  'cpushares',
-  'cpusetcpus',
-  'cpusetmems',
-  'cpuperiod',
-  'cpuquota',
+/** The query's resource limits and the HostConfig fields dockerd gives its step containers. */
+const RESOURCE_FIELDS: readonly (readonly [
+  string,
+  'Memory' | 'MemorySwap' | 'CpuShares' | 'CpuPeriod' | 'CpuQuota',
+])[] = [
+  ['memory', 'Memory'],
+  ['memswap', 'MemorySwap'],
+  ['cpushares', 'CpuShares'],
+  ['cpuperiod', 'CpuPeriod'],
+  ['cpuquota', 'CpuQuota'],
 ];
 
 export function parseBuildQuery(
@@ -39,10 +41,15 @@ export function parseBuildQuery(
     const ref = parseReference(t);
     if (ref.digest) throw new InvalidArgumentError(`invalid reference format: ${t} has a digest`);
   }
-  const resourceFlags = RESOURCE_FLAGS.filter((k) => {
-    const v = q.get(k);
-    return v !== null && v !== '' && v !== '0' && v !== '-1';
-  });
+  const resources: StepResources = {};
+  for (const [key, field] of RESOURCE_FIELDS) {
+    const v = qInt(q, key);
+    if (v !== undefined && v !== 0) resources[field] = v;
+  }
+  const cpusetCpus = q.get('cpusetcpus');
+  if (cpusetCpus) resources.CpusetCpus = cpusetCpus;
+  const cpusetMems = q.get('cpusetmems');
+  if (cpusetMems) resources.CpusetMems = cpusetMems;
   const shmSize = qInt(q, 'shmsize') ?? 0;
   if (shmSize < 0) throw new InvalidArgumentError('SHM size can not be less than 0');
   const platform = q.get('platform') ?? '';
@@ -69,7 +76,7 @@ export function parseBuildQuery(
     shmSize,
     ...(platform ? { platform } : {}),
     ...(target ? { target } : {}),
-    resourceFlags,
+    resources,
     registryAuth: registryConfig(registryConfigHeader),
   };
 }
