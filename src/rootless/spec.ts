@@ -9,11 +9,32 @@ import type { OciMount, OciSpec } from '../runtime/spec/oci-spec.js';
 
 export function toRootless(spec: OciSpec, host: HostProfile): OciSpec {
   const delegated = host.cgroup.delegated;
-  const netns = spec.linux.namespaces.find((n) => n.type === 'network');
-  const ipcns = spec.linux.namespaces.find((n) => n.type === 'ipc');
+  const nsOf = (t: string): { path?: string } | undefined =>
+    spec.linux.namespaces.find((n) => n.type === t);
+  // --userns keep-id: the container has its own user namespace. A namespace it joins by path
+  // (the holder's network namespace, another container's) is then owned by skiffd's user
+  // namespace, not the container's, and the kernel refuses a fresh sysfs or mqueue there
+  // (EPERM): those are bound from skiffd's view instead, as Podman and runc do for rootless
+  // containers. The exception: a user namespace joined by path was made together with the
+  // bridge network namespace, which it owns (network/persistent-netns.ts), so sysfs is fresh.
+  const userns = nsOf('user');
+  const owned = (t: string): boolean => {
+    const n = nsOf(t);
+    if (n === undefined) return false;
+    if (!userns || n.path === undefined) return true;
+    return t === 'network' && userns.path !== undefined;
+  };
   const mounts = spec.mounts.map((m): OciMount => {
+    // keep-id with --pid host: procfs needs a PID namespace the container's user namespace owns.
+    if (m.destination === '/proc' && m.type === 'proc' && userns && !nsOf('pid'))
+      return {
+        destination: '/proc',
+        type: 'bind',
+        source: '/proc',
+        options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+      };
     // sysfs needs a network namespace we own; in the host's it can only be bound.
-    if (m.destination === '/sys' && m.type === 'sysfs' && !netns)
+    if (m.destination === '/sys' && m.type === 'sysfs' && !owned('network'))
       return {
         destination: '/sys',
         type: 'bind',
@@ -33,7 +54,7 @@ export function toRootless(spec: OciSpec, host: HostProfile): OciSpec {
         options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
       };
     // mqueue needs an IPC namespace we own.
-    if (m.destination === '/dev/mqueue' && m.type === 'mqueue' && !ipcns)
+    if (m.destination === '/dev/mqueue' && m.type === 'mqueue' && !owned('ipc'))
       return {
         destination: '/dev/mqueue',
         type: 'bind',

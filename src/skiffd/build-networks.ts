@@ -99,7 +99,7 @@ export async function buildContainerNetworking(i: {
       // on Debian, where the setup then fails with "No such file or directory (os error 2)".
       env: { ...i.env.vars, PATH: searchPath(i.env.pathEnv) },
     }),
-    netns: { unshare: binaries.unshare, umount: binaries.umount },
+    netns: { unshare: binaries.unshare, umount: binaries.umount, mount: binaries.mount },
     netnsRoot: join(i.config.execRoot, 'netns'),
     log,
     announce: (action, networkId, id) => {

@@ -171,6 +171,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       dnsOptions: config.dnsOptions,
       shutdownTimeout: config.shutdownTimeout,
       ...(config.hostGatewayIp ? { hostGatewayIp: config.hostGatewayIp } : {}),
+      usernsMode: config.usernsMode,
     },
     bundleRoot: join(config.execRoot, 'containers'),
     log: log.child({ component: 'containers' }),

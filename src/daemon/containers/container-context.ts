@@ -31,6 +31,8 @@ export interface ContainerDefaults {
   readonly shutdownTimeout: number;
   /** daemon.json `host-gateway-ip`: what `--add-host x:host-gateway` resolves to, if set. */
   readonly hostGatewayIp?: string;
+  /** daemon.json `userns-mode` ("" or "keep-id..."): HostConfig.UsernsMode when a create leaves it empty. */
+  readonly usernsMode: string;
 }
 
 export interface ContainerContext {

@@ -18,7 +18,12 @@ import type {
   EndpointRequest as BackendEndpoint,
   NetworkBackend,
 } from '../../network/network-backend.js';
-import { createNetns, removeNetns, type NetnsTools } from '../../network/persistent-netns.js';
+import {
+  createNetns,
+  removeNetns,
+  type NetnsOwner,
+  type NetnsTools,
+} from '../../network/persistent-netns.js';
 import { KeyLock } from '../../store/key-lock.js';
 import { newId } from '../../store/ids.js';
 import { bridgeSpecOf, type NetworkRecord } from '../networks/network-record.js';
@@ -117,14 +122,19 @@ export class ContainerNetworking {
    * At start: a fresh network namespace with every endpoint of the record set up in it.
    * `all` are the records whose running endpoints hold addresses (the store's).
    */
-  async attach(rec: ContainerRecord, all: readonly ContainerRecord[]): Promise<NetworkState> {
+  async attach(
+    rec: ContainerRecord,
+    all: readonly ContainerRecord[],
+    /** `--userns keep-id`: the namespace is owned by a user namespace with these mappings. */
+    owner?: NetnsOwner,
+  ): Promise<NetworkState> {
     await this.pending.get(rec.id);
     for (const e of Object.values(rec.endpoints))
       if (e.networkId !== undefined) await this.ensureAnchor(e.networkId);
     const sandboxKey = this.sandboxKey(rec.id);
     const planned = await this.plan(rec, Object.entries(rec.endpoints), all, []);
     try {
-      await createNetns(this.d.netns, sandboxKey);
+      await createNetns(this.d.netns, sandboxKey, owner);
       const endpoints = await this.setup(rec, sandboxKey, planned);
       for (const ep of endpoints) this.d.announce?.('connect', ep.networkId, rec.id);
       return { sandboxKey, endpoints };

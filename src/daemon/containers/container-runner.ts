@@ -36,6 +36,7 @@ import { populateVolume } from './populate-volume.js';
 import { mountSubpaths, unmountSubpaths } from './volume-subpath.js';
 import { decideRestart } from './restart-policy.js';
 import { containerRootfs, mountContainerRootfs } from './container-rootfs.js';
+import { containerUserns, keepIdNamespace } from './container-userns.js';
 
 export type StartResult = 'started' | 'already-running';
 
@@ -357,7 +358,7 @@ export class ContainerRunner {
     const net = this.ctx.networking;
     if (!net || networkModeKind(rec.hostConfig.networkMode).kind !== 'holder') return undefined;
     if (Object.keys(rec.endpoints).length === 0) return undefined;
-    return net.attach(rec, this.ctx.store.all());
+    return net.attach(rec, this.ctx.store.all(), containerUserns(rec.hostConfig, this.ctx.host));
   }
 
   /** Undoes attachNetwork; never throws (what fails is logged by the networking module). */
@@ -465,6 +466,7 @@ export class ContainerRunner {
       },
       namespaces,
       user,
+      userns: await keepIdNamespace(rec, rootfs, user, this.ctx.host, network),
       ...(initBinary ? { initBinary } : {}),
       ...(seccomp ? { seccomp } : {}),
       defaults: {

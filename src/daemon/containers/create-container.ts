@@ -30,6 +30,7 @@ import {
 import { populateVolume } from './populate-volume.js';
 import { inheritedMountPoints, parseVolumesFrom } from './volumes-from.js';
 import { mountContainerRootfs } from './container-rootfs.js';
+import { parseUsernsMode } from '../../runtime/spec/keep-id-mappings.js';
 
 const LOG_DRIVERS = ['json-file', 'local', 'none'];
 
@@ -46,7 +47,14 @@ export async function createContainer(
   const image = await ctx.images.resolve(req.config.image);
   if (req.platform && image.platform)
     checkImagePlatform(req.config.image, req.platform, image.platform);
-  const config = mergeImageConfig(req.config, image.config);
+  const userns = keepIdUser(ctx, {
+    ...req.hostConfig,
+    usernsMode: req.hostConfig.usernsMode || ctx.defaults.usernsMode,
+  });
+  const merged = mergeImageConfig(req.config, image.config);
+  // keep-id runs as the user (Podman's behaviour) unless --user or the image's USER says otherwise.
+  const config =
+    userns && merged.user === '' ? { ...merged, user: `${userns.uid}:${userns.gid}` } : merged;
   const cgroupns = effectiveCgroupns(req.hostConfig.cgroupnsMode, ctx.host.cgroup.version);
   // The CDI directories are read only when a device is asked for: no I/O on every create.
   if (req.hostConfig.deviceRequests !== undefined && req.hostConfig.deviceRequests.length > 0)
@@ -58,6 +66,8 @@ export async function createContainer(
     // Inspect says what the container got: the runtime and cgroup namespace really used.
     runtime: effectiveRuntime(req.hostConfig.runtime, ctx.host.runtime?.name ?? 'runc'),
     cgroupnsMode: cgroupns.mode,
+    // Inspect shows the mode the container got, the daemon's default included.
+    usernsMode: req.hostConfig.usernsMode || ctx.defaults.usernsMode,
   });
   // Bridge networks are looked up now (404 `network X not found`), and joined at start.
   const endpoints =
@@ -151,6 +161,33 @@ export function checkNanoCpus(nanoCpus: number, ncpu: number): void {
     throw new InvalidArgumentError(
       `range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`,
     );
+}
+
+/**
+ * HostConfig.UsernsMode checked (400 for an unknown mode): for keep-id, the ids the user has in
+ * the container; undefined when the container shares skiffd's user namespace.
+ */
+function keepIdUser(
+  ctx: ContainerContext,
+  hc: HostConfig,
+): { uid: number; gid: number } | undefined {
+  const choice = parseUsernsMode(hc.usernsMode);
+  if (choice.kind === 'host') return undefined;
+  // Podman's words: as real root there is no user to keep.
+  if (!ctx.host.rootless)
+    throw new InvalidArgumentError('keep-id is only supported in rootless mode');
+  // runc 1.1 enters the container's own user namespace first, and from there it may not join
+  // these (owned by skiffd's or another container's user namespace): refused here with the
+  // way out, instead of runc's "can't get final child's PID from pipe: EOF" at start.
+  for (const [flag, mode] of [
+    ['--ipc', hc.ipcMode],
+    ['--pid', hc.pidMode],
+  ] as const)
+    if (mode === 'host' ? flag === '--ipc' : mode.startsWith('container:'))
+      throw new InvalidArgumentError(
+        `${flag} ${mode} cannot be combined with --userns ${hc.usernsMode}: add --userns host`,
+      );
+  return { uid: choice.uid ?? ctx.host.hostUid, gid: choice.gid ?? ctx.host.hostGid };
 }
 
 /** The CDI spec files present (`.json`/`.yaml`/`.yml` in the CDI directories). */

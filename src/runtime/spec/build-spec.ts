@@ -52,6 +52,12 @@ export function buildSpec(i: SpecInput): OciSpec {
     mounts: mounts(i),
     linux: {
       namespaces: namespaces(i),
+      ...(i.userns
+        ? {
+            uidMappings: i.userns.uidMappings.map((m) => ({ ...m })),
+            gidMappings: i.userns.gidMappings.map((m) => ({ ...m })),
+          }
+        : {}),
       // `systempaths=unconfined`: nothing masked or read-only (as the docker CLI asks with [] []).
       ...(privileged || hc.securityOpt.includes('systempaths=unconfined')
         ? {}
@@ -77,7 +83,7 @@ function processEnv(i: SpecInput): string[] {
   if (!has('PATH')) env.unshift(DEFAULT_PATH_ENV);
   if (!has('HOSTNAME')) env.push(`HOSTNAME=${i.config.hostname}`);
   if (i.config.tty && !has('TERM')) env.push('TERM=xterm');
-  if (!has('HOME')) env.push(`HOME=${i.user.home || '/'}`);
+  if (!has('HOME')) env.push(`HOME=${i.userns?.etc?.home ?? (i.user.home || '/')}`);
   return env;
 }
 
@@ -167,6 +173,23 @@ function mounts(i: SpecInput): OciMount[] {
       source: i.etcFiles.hosts,
       options: ['rbind', 'rprivate'],
     },
+    // --userns keep-id: the image's files with the user added (spec-input.ts).
+    ...(i.userns?.etc
+      ? [
+          {
+            destination: '/etc/passwd',
+            type: 'bind',
+            source: i.userns.etc.passwd,
+            options: ['rbind', 'rprivate'],
+          },
+          {
+            destination: '/etc/group',
+            type: 'bind',
+            source: i.userns.etc.group,
+            options: ['rbind', 'rprivate'],
+          },
+        ]
+      : []),
   ].filter((m) => !userDest.has(m.destination));
   const devices: OciMount[] = hc.resources.devices.map((d) => ({
     destination: d.pathInContainer,
@@ -195,6 +218,11 @@ function ns(type: OciNamespace['type'], choice: NamespaceChoice): OciNamespace[]
 function namespaces(i: SpecInput): OciNamespace[] {
   const n = i.namespaces;
   return [
+    // First: runc joins the namespaces given by path, then unshares the new ones in it. The
+    // mappings stay in the spec with a path too: runc 1.1 finds the container's root in them.
+    ...(i.userns
+      ? [{ type: 'user' as const, ...(i.userns.path ? { path: i.userns.path } : {}) }]
+      : []),
     ...ns('pid', n.pid),
     ...ns('network', n.network),
     ...ns('ipc', n.ipc),

@@ -67,8 +67,17 @@ export interface OciResources {
   devices?: { allow: boolean; access?: string }[];
 }
 
+export interface OciIdMap {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
+  /** With a new `user` namespace: container ids → ids of skiffd's namespace. */
+  uidMappings?: OciIdMap[];
+  gidMappings?: OciIdMap[];
   maskedPaths?: string[];
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;

@@ -9,6 +9,7 @@ import type {
   HostConfig,
   Ulimit,
 } from '../../daemon/containers/container-config.js';
+import type { OciIdMapping } from './keep-id-mappings.js';
 
 /** A user mount whose source is resolved to a host path (volumes become binds of their _data dir). */
 export interface ResolvedMount {
@@ -95,6 +96,21 @@ export interface SpecInput {
     readonly cgroup: NamespaceChoice;
   };
   readonly user: ResolvedUser;
+  /**
+   * `--userns keep-id`: a new user namespace with these mappings (container → skiffd's ids);
+   * undefined = share skiffd's user namespace.
+   */
+  readonly userns?: {
+    /** Join this user namespace (made with the container's network namespace) instead of a new one. */
+    readonly path?: string;
+    readonly uidMappings: readonly OciIdMapping[];
+    readonly gidMappings: readonly OciIdMapping[];
+    /**
+     * Host paths of the image's /etc/passwd and /etc/group with an entry for the kept user added
+     * (bind-mounted over them), and that entry's home (HOME); undefined when the image has one.
+     */
+    readonly etc?: { readonly passwd: string; readonly group: string; readonly home: string };
+  };
   /** Host path of tini/catatonit when the container runs with --init (mounted at /sbin/docker-init). */
   readonly initBinary?: string;
   /** The profile to apply; undefined = none available, 'unconfined' = asked for none. */

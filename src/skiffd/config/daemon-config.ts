@@ -57,6 +57,8 @@ export interface DaemonConfig {
    * containers reach the host's 127.0.0.1 through 10.0.2.2. Off by default, as Rootless Docker.
    */
   readonly allowHostLoopback: boolean;
+  /** `userns-mode` (Podman's `userns`, e.g. "keep-id"): the UsernsMode of a create that sets none. */
+  readonly usernsMode: string;
   /** Where the configuration came from (shown in logs and errors). */
   readonly configFile: string;
 }

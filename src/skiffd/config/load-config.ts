@@ -115,5 +115,6 @@ function baseConfig(d: ConfigDefaults): Omit<DaemonConfig, 'configFile'> {
     shutdownTimeout: 15,
     defaultUlimits: {},
     allowHostLoopback: false,
+    usernsMode: '',
   };
 }

@@ -5,7 +5,8 @@
  */
 import { isIP } from 'node:net';
 import type { Level } from 'pino';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, messageOf } from '../../errors.js';
+import { parseUsernsMode } from '../../runtime/spec/keep-id-mappings.js';
 import type { AddressPool, DaemonConfig, LogDriverName } from './daemon-config.js';
 import { parseByteSize } from '../../byte-size.js';
 import {
@@ -93,6 +94,8 @@ export const SCHEMA: Readonly<Record<string, KeyParser>> = {
   'host-gateway-ip': (v, k) => ({ hostGatewayIp: checkIp(asString(v, k), k) }),
   // skiff's own key: Docker configures this through DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK.
   'allow-host-loopback': (v, k) => ({ allowHostLoopback: asBoolean(v, k) }),
+  // skiff's key (dockerd has only `userns-remap`): "keep-id" for containers created without --userns.
+  'userns-mode': (v, k) => ({ usernsMode: checkUsernsMode(asString(v, k), k) }),
   tls: (v, k) => (asBoolean(v, k) ? { tls: { verify: false } } : {}),
   tlsverify: (v, k) => (asBoolean(v, k) ? { tls: { verify: true } } : {}),
   tlscacert: (v, k) => ({ tls: { verify: true, ca: asAbsolutePath(v, k) } }),
@@ -104,6 +107,15 @@ function checkIp(ip: string, key: string): string {
   if (isIP(ip) === 0)
     throw new InvalidArgumentError(`invalid value for "${key}": invalid IP address: ${ip}`);
   return ip;
+}
+
+function checkUsernsMode(mode: string, key: string): string {
+  try {
+    parseUsernsMode(mode);
+  } catch (e) {
+    throw new InvalidArgumentError(`invalid value for "${key}": ${messageOf(e)}`);
+  }
+  return mode;
 }
 
 function checkMirror(m: string, key: string): string {

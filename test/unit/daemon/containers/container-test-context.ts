@@ -257,6 +257,7 @@ export async function testContext(o: { storeRoot?: string } = {}): Promise<TestC
       dnsSearch: [],
       dnsOptions: [],
       shutdownTimeout: 10,
+      usernsMode: '',
     },
     bundleRoot: join(dir, 'bundles'),
     log,

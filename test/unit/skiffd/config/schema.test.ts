@@ -198,6 +198,18 @@ describe('key by key', () => {
     );
   });
 
+  it('userns-mode: "", host, keep-id[:uid=N,gid=N]; anything else names the key', () => {
+    assert.deepEqual(parse('userns-mode', 'keep-id'), { usernsMode: 'keep-id' });
+    assert.deepEqual(parse('userns-mode', 'keep-id:uid=1,gid=2'), {
+      usernsMode: 'keep-id:uid=1,gid=2',
+    });
+    assert.deepEqual(parse('userns-mode', ''), { usernsMode: '' });
+    assert.throws(
+      () => parse('userns-mode', 'auto'),
+      /invalid value for "userns-mode": invalid USER NS mode: auto/,
+    );
+  });
+
   it('data-root, exec-root and init-path must be absolute', () => {
     assert.deepEqual(parse('data-root', '/srv/skiff'), { dataRoot: '/srv/skiff' });
     assert.deepEqual(parse('init-path', '/usr/bin/tini'), { initPath: '/usr/bin/tini' });
