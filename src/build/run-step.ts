@@ -44,6 +44,7 @@ export async function runStep(sc: StepContext, st: StageState, ins: RunInstructi
   ].join(' ');
   const key = stepKey(st.imageId, createdBy, st.runConfig);
   if (await probeCache(sc, st, createdBy, key)) return;
+  sc.signal.throwIfAborted();
   const network = ins.network ?? sc.options.networkMode;
   const { id, warnings } = await sc.containers.create({
     image: st.imageId,

@@ -56,7 +56,11 @@ export function stepContainers(containers: ContainerService): StepContainers {
       const kill = (): void => void containers.kill(id, 'SIGKILL').catch(() => undefined);
       signal.addEventListener('abort', kill, { once: true });
       try {
+        // A listener added to an already aborted signal never runs: a client gone before the
+        // start (while the step was being set up) must not leave the command running.
+        signal.throwIfAborted();
         await containers.start(id);
+        if (signal.aborted) kill();
         const session = await live;
         let ended: Promise<unknown> = Promise.resolve();
         if (session) {
