@@ -69,7 +69,9 @@ async function* buildLines(
   const out = new BuildOutput(options.quiet);
   const st: { failed: boolean; error: unknown } = { failed: false, error: undefined };
   const done = builds.build(options, body, out, signal).then(
-    () => { out.end(); },
+    () => {
+      out.end();
+    },
     (e: unknown) => {
       st.failed = true;
       st.error = e;

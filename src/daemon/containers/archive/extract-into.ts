@@ -169,14 +169,14 @@ export async function extractInto(
         case 'file':
         case 'contiguous-file': {
           // O_EXCL + O_NOFOLLOW: the name was cleared above; never write through what might be there.
-          if ((h.size ?? 0) <= SMALL_FILE) {
+          if (h.size <= SMALL_FILE) {
             // Most files of a context or a layer are small: read whole, written and dated with
             // synchronous calls (microseconds each), instead of a stream and three thread-pool
             // round trips per file, which made a 2,000-file build context take seconds.
             const data = await entryBytes(entry as AsyncIterable<Buffer>);
             const fd = sys.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600);
             try {
-              for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+              for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
               try {
                 fchownSync(fd, uid, gid);
               } catch (e) {
