@@ -3,7 +3,11 @@
  * its first layer), the config the next image gets, and the ARG values in scope. Variable
  * lookups follow dockerd: ENV wins over ARG of the same name.
  */
-import type { ImageConfig, ImageRuntimeConfig } from '../image/image-config.js';
+import {
+  EMPTY_RUNTIME_CONFIG,
+  type ImageConfig,
+  type ImageRuntimeConfig,
+} from '../image/image-config.js';
 import type { StoredImage } from '../image/image-store.js';
 
 /** Build args usable without an ARG line (dockerd's builtinAllowedBuildArgs); kept out of history. */
@@ -21,15 +25,6 @@ export const PROXY_ARGS = new Set([
 ]);
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-export const EMPTY_RUNTIME_CONFIG: ImageRuntimeConfig = {
-  user: '',
-  exposedPorts: [],
-  env: [],
-  volumes: [],
-  workingDir: '',
-  labels: {},
-};
 
 export interface StageBase {
   readonly image?: StoredImage;

@@ -38,6 +38,16 @@ export interface ImageRuntimeConfig {
   readonly argsEscaped?: boolean;
 }
 
+/** A config with nothing set: `docker import` without changes, `FROM scratch`. */
+export const EMPTY_RUNTIME_CONFIG: ImageRuntimeConfig = {
+  user: '',
+  exposedPorts: [],
+  env: [],
+  volumes: [],
+  workingDir: '',
+  labels: {},
+};
+
 export interface ImageConfig {
   readonly architecture: string;
   readonly os: string;

@@ -3,11 +3,11 @@
  * archive.DetectCompression does, and undone: gzip in-process, bzip2, xz and zstd through their
  * binaries (the daemon's layer decompressor knows only gzip and zstd).
  */
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { InvalidArgumentError, UnavailableError } from '../../errors.js';
+import { UnavailableError } from '../../errors.js';
+import { decompressThroughChild } from '../../daemon/images/decompress.js';
 import { findBinary } from '../../proc/find-binary.js';
-import { spawnChild } from '../../proc/run.js';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
@@ -25,9 +25,6 @@ export function detectCompression(head: Buffer): Compression {
   for (const m of MAGIC) if (m.bytes.every((b, i) => head[i] === b)) return m.kind;
   return 'none';
 }
-
-/** A compressor's complaint is one line; more is noise and must not grow without bound. */
-const MAX_STDERR = 4096;
 
 /**
  * The decompressed bytes of `input`. The result fails when `input` fails or the data is
@@ -53,43 +50,5 @@ function throughBinary(input: Readable, kind: 'bzip2' | 'xz' | 'zstd'): Readable
   const bin = findBinary(kind, undefined);
   if (!bin)
     throw new UnavailableError(`this archive is ${kind}-compressed: install ${kind} to read it`);
-  const child = spawnChild(bin, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const { stdin, stdout, stderr } = child;
-  const out = new PassThrough({
-    destroy(error, cb) {
-      if (child.exitCode === null && child.signalCode === null) {
-        if (stdin) input.unpipe(stdin);
-        stdout?.unpipe(out);
-        stdin?.destroy();
-        child.kill('SIGKILL');
-      }
-      cb(error);
-    },
-  });
-  if (!stdin || !stdout || !stderr) {
-    out.destroy(new UnavailableError(`${kind}: no pipes to the child`));
-    return out;
-  }
-  let err = '';
-  stderr.on('data', (b: Buffer) => {
-    if (err.length < MAX_STDERR) err += b.toString();
-  });
-  // EPIPE when the child exits before reading everything: its exit status says why.
-  stdin.on('error', () => undefined);
-  child.on('error', (e) =>
-    out.destroy(new UnavailableError(`${kind}: ${e.message}`, { cause: e })),
-  );
-  input.on('error', (e) => out.destroy(e));
-  input.pipe(stdin);
-  stdout.pipe(out, { end: false });
-  child.on('close', (code, signal) => {
-    if (code === 0) out.end();
-    else
-      out.destroy(
-        new InvalidArgumentError(
-          `invalid ${kind} archive: ${err.trim() || `exit status ${code ?? signal ?? '?'}`}`,
-        ),
-      );
-  });
-  return out;
+  return decompressThroughChild(input, bin, kind, `invalid ${kind} archive`);
 }

@@ -5,8 +5,8 @@ import { InvalidArgumentError, UnavailableError } from '../../errors.js';
 import { spawnChild } from '../../proc/run.js';
 import type { Compression } from '../../image/media-types.js';
 
-/** zstd's complaint is one line; more is noise and must not grow without bound. */
-const MAX_ZSTD_STDERR = 4096;
+/** A decompressor's complaint is one line; more is noise and must not grow without bound. */
+const MAX_STDERR = 4096;
 
 /**
  * The decompressed bytes of `input`. The returned stream fails when `input` fails or the data
@@ -35,11 +35,23 @@ export function decompress(input: Readable, c: Compression, zstd: string | undef
 }
 
 function zstdDecompress(input: Readable, zstd: string): Readable {
-  const child = spawnChild(zstd, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return decompressThroughChild(input, zstd, 'zstd', 'zstd');
+}
+
+/**
+ * `input` decompressed by `bin -d -c -q` (zstd, xz, bzip2). The consumer may be gone before the
+ * child finished (a refused entry, an abort): otherwise the child blocks on a full stdout, stops
+ * reading stdin, and `input` (a download's tee) stalls for good (issue 8). Done in destroy itself,
+ * so that the input is unpiped before the destroyer goes on. A failure names `what`.
+ */
+export function decompressThroughChild(
+  input: Readable,
+  bin: string,
+  name: string,
+  what: string,
+): Readable {
+  const child = spawnChild(bin, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const { stdin, stdout, stderr } = child;
-  // The consumer is gone before zstd finished (a refused entry, an abort): otherwise zstd
-  // blocks on a full stdout, stops reading stdin, and `input` (a download's tee) stalls for good
-  // (issue 8). Done in destroy itself, so that the input is unpiped before the destroyer goes on.
   const out = new PassThrough({
     destroy(error, cb) {
       if (child.exitCode === null && child.signalCode === null) {
@@ -52,17 +64,19 @@ function zstdDecompress(input: Readable, zstd: string): Readable {
     },
   });
   if (!stdin || !stdout || !stderr) {
-    out.destroy(new UnavailableError('zstd: no pipes to the child'));
+    out.destroy(new UnavailableError(`${name}: no pipes to the child`));
     return out;
   }
   let err = '';
   stderr.on('data', (b: Buffer) => {
-    if (err.length < MAX_ZSTD_STDERR) err += b.toString();
+    if (err.length < MAX_STDERR) err += b.toString();
   });
-  // EPIPE when zstd exits before reading everything: its exit status says why.
+  // EPIPE when the child exits before reading everything: its exit status says why.
   stdin.on('error', () => undefined);
   // Failing to start (EMFILE, EAGAIN, a removed binary) is an 'error' event, not an exception.
-  child.on('error', (e) => out.destroy(new UnavailableError(`zstd: ${e.message}`, { cause: e })));
+  child.on('error', (e) =>
+    out.destroy(new UnavailableError(`${name}: ${e.message}`, { cause: e })),
+  );
   input.on('error', (e) => out.destroy(e));
   input.pipe(stdin);
   stdout.pipe(out, { end: false });
@@ -70,7 +84,9 @@ function zstdDecompress(input: Readable, zstd: string): Readable {
     if (code === 0) out.end();
     else
       out.destroy(
-        new InvalidArgumentError(`zstd: ${err.trim() || `exit status ${code ?? signal ?? '?'}`}`),
+        new InvalidArgumentError(
+          `${what}: ${err.trim() || `exit status ${code ?? signal ?? '?'}`}`,
+        ),
       );
   });
   return out;

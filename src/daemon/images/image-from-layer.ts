@@ -24,15 +24,12 @@ import { decompress } from './decompress.js';
 import { LAYER_SIZE_LABEL, type ImageContext } from './image-context.js';
 import { unpackLayer } from './unpack-layer.js';
 
-export interface NewImage {
-  readonly parent?: { readonly image: StoredImage; readonly config: ImageConfig };
+/** An image from a layer tar (commit, import): an ImageRecord whose layer is still to store. */
+export interface NewImage extends Omit<
+  ImageRecord,
+  'layer' | 'container' | 'containerConfig' | 'buildKey'
+> {
   readonly layer: Readable;
-  readonly config: ImageRuntimeConfig;
-  readonly history: HistoryEntry;
-  readonly author?: string;
-  readonly comment?: string;
-  readonly repoTag?: string;
-  readonly arch: string;
 }
 
 /** A layer already in the content store and in a committed snapshot. */

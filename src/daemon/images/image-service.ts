@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import {
+  EMPTY_RUNTIME_CONFIG,
   parseImageConfig,
   type ImageConfig,
   type ImageRuntimeConfig,
@@ -186,17 +187,9 @@ export class ImageService {
     message: string;
     platform?: string;
   }): Promise<StoredImage> {
-    const base: ImageRuntimeConfig = {
-      user: '',
-      exposedPorts: [],
-      env: [],
-      volumes: [],
-      workingDir: '',
-      labels: {},
-    };
     const img = await imageFromLayer(this.ctx, {
       layer: o.input,
-      config: applyChanges(base, o.changes),
+      config: applyChanges(EMPTY_RUNTIME_CONFIG, o.changes),
       history: {
         created: new Date().toISOString(),
         createdBy: '',
