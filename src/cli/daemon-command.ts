@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { access, constants } from 'node:fs/promises';
 import { createLogger } from '../log.js';
@@ -20,7 +21,11 @@ import { Supervisor } from '../rootless/supervisor.js';
 import { formatChecks } from './print-checks.js';
 import { messageOf } from '../errors.js';
 
-const skiffdMain = fileURLToPath(new URL('../skiffd/main.js', import.meta.url));
+/** skiffd bundled into one file by `npm run build` (scripts/bundle.mjs) starts faster; main.js otherwise. */
+const skiffdBundle = fileURLToPath(new URL('../skiffd/main.bundle.mjs', import.meta.url));
+const skiffdMain = existsSync(skiffdBundle)
+  ? skiffdBundle
+  : fileURLToPath(new URL('../skiffd/main.js', import.meta.url));
 
 /**
  * V8's young generation at 1 MiB instead of 16: skiffd's allocations are short-lived request
