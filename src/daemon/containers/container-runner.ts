@@ -36,6 +36,7 @@ import { populateVolume } from './populate-volume.js';
 import { mountSubpaths, unmountSubpaths } from './volume-subpath.js';
 import { decideRestart } from './restart-policy.js';
 import { containerRootfs, mountContainerRootfs } from './container-rootfs.js';
+import { sharedShmSource, unmountRootfsAndShm } from './shared-shm.js';
 import { containerUserns, keepIdNamespace } from './container-userns.js';
 
 export type StartResult = 'started' | 'already-running';
@@ -74,9 +75,7 @@ export class ContainerRunner {
     return join(this.ctx.bundleRoot, id);
   }
 
-  rootfs(id: string): string {
-    return containerRootfs(this.ctx, id);
-  }
+  readonly rootfs = (id: string): string => containerRootfs(this.ctx, id);
 
   async start(ref: string): Promise<StartResult> {
     const id = this.ctx.store.find(ref).id;
@@ -143,7 +142,7 @@ export class ContainerRunner {
       await unmountSubpaths(this.ctx, held.splice(0));
     } catch (e) {
       await unmountSubpaths(this.ctx, held.splice(0));
-      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
       await this.detachNetwork(rec, network);
       const err = startError(e);
       await this.save({
@@ -159,7 +158,7 @@ export class ContainerRunner {
     } catch (e) {
       this.tasks.delete(id);
       await task.delete(true).catch(() => undefined);
-      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
       await this.detachNetwork(rec, network);
       throw e;
     }
@@ -172,7 +171,7 @@ export class ContainerRunner {
       if (this.ctx.ports) await unpublishPorts(this.ctx.ports, ports);
       this.tasks.delete(id);
       await task.delete(true).catch(() => undefined);
-      await this.ctx.mounter.unmount(rootfs).catch(() => undefined);
+      await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
       await this.detachNetwork(rec, network);
       const err = startError(e);
       await this.save({
@@ -241,7 +240,7 @@ export class ContainerRunner {
         task.delete(true).catch((e: unknown) => {
           this.ctx.log.warn({ id, err: messageOf(e) }, 'runtime delete failed');
         }),
-        this.ctx.mounter.unmount(this.rootfs(id)).catch((e: unknown) => {
+        unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch((e: unknown) => {
           this.ctx.log.warn({ id, err: messageOf(e) }, 'unmount failed');
         }),
       ]);
@@ -405,6 +404,7 @@ export class ContainerRunner {
       return t.pid;
     };
     const namespaces = containerNamespaces(hc, this.ctx.host, pidOf, network?.sandboxKey);
+    const shmSource = await sharedShmSource(this.ctx, rec, (id) => this.bundle(id));
     const hostname = containerHostname(rec, this.ctx.host.hostname, net.kind);
     const links = resolveLinks(rec, network, (ref) => this.findOrUndefined(ref));
     await writeContainerFiles(
@@ -465,6 +465,7 @@ export class ContainerRunner {
         resolvConf: rec.resolvConfPath,
       },
       namespaces,
+      ...(shmSource ? { shmSource } : {}),
       user,
       userns: await keepIdNamespace(rec, rootfs, user, this.ctx.host, network),
       ...(initBinary ? { initBinary } : {}),
@@ -488,7 +489,7 @@ export class ContainerRunner {
 
   /** After the bundle's runtime state is gone: remove the bundle directory. */
   async removeBundle(id: string): Promise<void> {
-    await this.ctx.mounter.unmount(this.rootfs(id)).catch(() => undefined);
+    await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
     await rm(this.bundle(id), { recursive: true, force: true });
   }
 }

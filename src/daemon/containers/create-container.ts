@@ -83,12 +83,6 @@ export async function createContainer(
     ...securityOptWarnings(hostConfig.securityOpt),
     ...(cgroupns.warning ? [cgroupns.warning] : []),
   ];
-  // Said, not silently half-done: joining the IPC namespace shares System V IPC, but each
-  // container keeps its own /dev/shm tmpfs (dockerd also shares that one).
-  if (hostConfig.ipcMode.startsWith('container:') || hostConfig.ipcMode === 'shareable')
-    warnings.push(
-      `IPC mode ${hostConfig.ipcMode}: System V IPC is shared, /dev/shm is not (skiff gives each container its own)`,
-    );
   const netKind = networkModeKind(hostConfig.networkMode).kind;
   if (
     (Object.keys(hostConfig.portBindings).length > 0 || hostConfig.publishAllPorts) &&

@@ -140,12 +140,19 @@ function mounts(i: SpecInput): OciMount[] {
       source: 'mqueue',
       options: ['nosuid', 'noexec', 'nodev'],
     },
-    {
-      destination: '/dev/shm',
-      type: 'tmpfs',
-      source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`],
-    },
+    i.shmSource !== undefined
+      ? {
+          destination: '/dev/shm',
+          type: 'bind',
+          source: i.shmSource,
+          options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+        }
+      : {
+          destination: '/dev/shm',
+          type: 'tmpfs',
+          source: 'shm',
+          options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`],
+        },
   ];
   const user = i.mounts.map((m): OciMount => ({
     destination: m.destination,

@@ -95,6 +95,8 @@ export interface SpecInput {
     readonly uts: NamespaceChoice;
     readonly cgroup: NamespaceChoice;
   };
+  /** A host path bound at /dev/shm (a shareable shm, a donor's, the host's); undefined: a private tmpfs. */
+  readonly shmSource?: string;
   readonly user: ResolvedUser;
   /**
    * `--userns keep-id`: a new user namespace with these mappings (container → skiffd's ids);
