@@ -88,6 +88,8 @@ export interface HostProfile {
   readonly seccompProfile?: string;
   readonly binaries: HostBinaries;
   readonly mtu: number;
+  /** Whether skiffd sees a /dev/mqueue to bind (undefined: assumed, as before it was probed). */
+  readonly devMqueue?: boolean;
   /** skiffd's own resource limits (a user namespace cannot raise a hard limit above them). */
   readonly limits: Readonly<Record<string, { readonly soft: number; readonly hard: number }>>;
   /** What a user should know (docker info `Warnings`). */

@@ -3,6 +3,7 @@
  * storage driver, OCI runtime, seccomp, helper binaries — and the warnings `docker info` shows.
  * Everything below skiffd receives the result as data.
  */
+import { existsSync } from 'node:fs';
 import { access, constants, readFile, mkdir, stat } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,7 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
     binaries,
     mtu: i.mtu ?? 65520,
     limits: parseLimits(await readFile('/proc/self/limits', 'utf8').catch(() => '')),
+    devMqueue: existsSync('/dev/mqueue'),
     warnings,
   };
 }

@@ -24,45 +24,51 @@ export function toRootless(spec: OciSpec, host: HostProfile): OciSpec {
     if (!userns || n.path === undefined) return true;
     return t === 'network' && userns.path !== undefined;
   };
-  const mounts = spec.mounts.map((m): OciMount => {
-    // keep-id with --pid host: procfs needs a PID namespace the container's user namespace owns.
-    if (m.destination === '/proc' && m.type === 'proc' && userns && !nsOf('pid'))
-      return {
-        destination: '/proc',
-        type: 'bind',
-        source: '/proc',
-        options: ['rbind', 'nosuid', 'noexec', 'nodev'],
-      };
-    // sysfs needs a network namespace we own; in the host's it can only be bound.
-    if (m.destination === '/sys' && m.type === 'sysfs' && !owned('network'))
-      return {
-        destination: '/sys',
-        type: 'bind',
-        source: '/sys',
-        options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
-      };
-    // Without cgroup v2 delegation there is no cgroup we may mount: show the host's, read-only.
-    if (
-      m.destination === '/sys/fs/cgroup' &&
-      m.type === 'cgroup' &&
-      (host.cgroup.version !== 2 || delegated.length === 0)
-    )
-      return {
-        destination: '/sys/fs/cgroup',
-        type: 'bind',
-        source: '/sys/fs/cgroup',
-        options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
-      };
-    // mqueue needs an IPC namespace we own.
-    if (m.destination === '/dev/mqueue' && m.type === 'mqueue' && !owned('ipc'))
-      return {
-        destination: '/dev/mqueue',
-        type: 'bind',
-        source: '/dev/mqueue',
-        options: ['rbind', 'nosuid', 'noexec', 'nodev'],
-      };
-    return m;
-  });
+  const mounts = spec.mounts
+    .map((m): OciMount => {
+      // keep-id with --pid host: procfs needs a PID namespace the container's user namespace owns.
+      if (m.destination === '/proc' && m.type === 'proc' && userns && !nsOf('pid'))
+        return {
+          destination: '/proc',
+          type: 'bind',
+          source: '/proc',
+          options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+        };
+      // sysfs needs a network namespace we own; in the host's it can only be bound.
+      if (m.destination === '/sys' && m.type === 'sysfs' && !owned('network'))
+        return {
+          destination: '/sys',
+          type: 'bind',
+          source: '/sys',
+          options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+        };
+      // Without cgroup v2 delegation there is no cgroup we may mount: show the host's, read-only.
+      if (
+        m.destination === '/sys/fs/cgroup' &&
+        m.type === 'cgroup' &&
+        (host.cgroup.version !== 2 || delegated.length === 0)
+      )
+        return {
+          destination: '/sys/fs/cgroup',
+          type: 'bind',
+          source: '/sys/fs/cgroup',
+          options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+        };
+      // mqueue needs an IPC namespace we own.
+      if (m.destination === '/dev/mqueue' && m.type === 'mqueue' && !owned('ipc'))
+        return {
+          destination: '/dev/mqueue',
+          type: 'bind',
+          source: '/dev/mqueue',
+          options: ['rbind', 'nosuid', 'noexec', 'nodev'],
+        };
+      return m;
+    })
+    .filter(
+      // A host without /dev/mqueue (no mqueue mounted, as on some VMs) has none to bind: the
+      // container goes without, as the host does, instead of failing to start (--ipc host).
+      (m) => !(m.destination === '/dev/mqueue' && m.type === 'bind' && host.devMqueue === false),
+    );
   const { resources, ...linux } = spec.linux;
   const kept = resources ? keepDelegated(resources, delegated) : undefined;
   const rlimits = spec.process.rlimits?.map((r) => {

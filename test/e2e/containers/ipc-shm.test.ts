@@ -3,6 +3,7 @@
 // message), and the shm size of a shareable container is its own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
 import type { TestDaemon } from '../../helpers/daemon.js';
 import { docker, dockerOk } from '../../helpers/docker-cli.js';
 import { daemonWithBusybox } from '../../helpers/container-fixture.js';
@@ -65,6 +66,24 @@ describe('--ipc and /dev/shm', () => {
     } finally {
       await docker(d, ['rm', '-f', 'private']);
     }
+  });
+
+  it('--ipc host runs, and sees the host /dev/shm', async () => {
+    const probe = `skiff-ipc-host-${String(process.pid)}`;
+    const out = await dockerOk(d, [
+      'run',
+      '--rm',
+      '--ipc',
+      'host',
+      'busybox',
+      'sh',
+      '-c',
+      `echo x > /dev/shm/${probe} && echo ok`,
+    ]);
+    assert.equal(out.trim(), 'ok');
+    // skiffd's /dev/shm is the host's (its mount namespace copies the host's mounts).
+    assert.equal(existsSync(`/dev/shm/${probe}`), true);
+    rmSync(`/dev/shm/${probe}`, { force: true });
   });
 
   it('a shareable container gets the shm size it asked for', async () => {

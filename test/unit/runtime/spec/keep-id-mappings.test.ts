@@ -177,6 +177,12 @@ describe('toRootless with a keep-id user namespace', () => {
     assert.equal(typeAt(s, '/dev/mqueue'), 'bind');
   });
 
+  it('leaves /dev/mqueue out when the host has none to bind (--ipc host on such a host)', () => {
+    const s = toRootless(spec([{ type: 'network' }]), { ...host, devMqueue: false });
+    assert.equal(typeAt(s, '/dev/mqueue'), undefined);
+    assert.equal(typeAt(toRootless(spec([{ type: 'network' }]), host), '/dev/mqueue'), 'bind');
+  });
+
   it('a user namespace joined by path owns the bridge network namespace made with it', () => {
     const s = toRootless(
       spec([
