@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
+import type { StoredImage } from '../../image/image-store.js';
 import { NotFoundError } from '../../errors.js';
 import { MT } from '../../image/media-types.js';
 import { familiar, familiarRepository, type ImageReference } from '../../image/reference.js';
@@ -26,16 +27,22 @@ export async function pushImage(
   creds: Credentials | undefined,
   progress: ProgressSink,
 ): Promise<PushResult> {
-  const found = ctx.store.lookup(familiar(ref));
-  const img = ctx.store.get(found.id);
-  if (!img)
-    throw new NotFoundError(
-      `An image does not exist locally with the tag: ${familiarRepository(ref)}`,
-    );
-  const client = new RegistryClient(ctx.hosts, ref.domain, ref.path, creds, ['pull', 'push']);
+  // dockerd says which repository first, then looks for the image (moby distribution/push.go).
   progress({
     status: `The push refers to repository [${ref.domain === 'docker.io' ? `docker.io/${ref.path}` : `${ref.domain}/${ref.path}`}]`,
   });
+  const missing = new NotFoundError(
+    `An image does not exist locally with the tag: ${familiarRepository(ref)}`,
+  );
+  let img: StoredImage | undefined;
+  try {
+    img = ctx.store.get(ctx.store.lookup(familiar(ref)).id);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw missing;
+    throw e;
+  }
+  if (!img) throw missing;
+  const client = new RegistryClient(ctx.hosts, ref.domain, ref.path, creds, ['pull', 'push']);
   for (const l of [...img.layers].reverse())
     progress({ id: shortDigest(l.digest), status: 'Preparing', progressDetail: {} });
   const sem = new Semaphore(ctx.maxConcurrentUploads);
