@@ -8,7 +8,7 @@
 import { familiar, normalizeTagged, parseReference } from '../image/reference.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { ImageDetails } from '../daemon/images/image-service.js';
-import type { Credentials } from '../registry/credentials.js';
+import { registryDomain, type Credentials } from '../registry/credentials.js';
 import { BuildCache, stepKey } from './build-cache.js';
 import { receiveContext, type BuildContext } from './context/receive-context.js';
 import { copyStep } from './copy-step.js';
@@ -330,11 +330,6 @@ function credentialsFor(
   auth: Readonly<Record<string, Credentials>>,
 ): Credentials | undefined {
   const domain = parseReference(ref).domain;
-  for (const [key, creds] of Object.entries(auth)) {
-    const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    const hub =
-      host === 'index.docker.io' || host === 'registry-1.docker.io' || host === 'docker.io';
-    if (host === domain || (hub && domain === 'docker.io')) return creds;
-  }
+  for (const [key, creds] of Object.entries(auth)) if (registryDomain(key) === domain) return creds;
   return undefined;
 }

@@ -41,3 +41,12 @@ export function parseAuthConfig(text: string): Credentials | undefined {
   };
   return Object.keys(c).length > 0 ? c : undefined;
 }
+
+/**
+ * The registry domain a server address names, as the CLI writes addresses (`docker login`,
+ * X-Registry-Config keys): scheme and path dropped, Docker Hub's spellings made `docker.io`.
+ */
+export function registryDomain(address: string): string {
+  const host = address.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+}

@@ -4,9 +4,8 @@
  * binaries (the daemon's layer decompressor knows only gzip and zstd).
  */
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { UnavailableError } from '../../errors.js';
-import { decompressThroughChild } from '../../daemon/images/decompress.js';
+import { decompressThroughChild, gunzipStream } from '../../daemon/images/decompress.js';
 import { findBinary } from '../../proc/find-binary.js';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
@@ -34,11 +33,8 @@ export function decompressStream(input: Readable, kind: Compression): Readable {
   switch (kind) {
     case 'none':
       return input;
-    case 'gzip': {
-      const gunzip = createGunzip();
-      input.on('error', (e) => gunzip.destroy(e));
-      return input.pipe(gunzip);
-    }
+    case 'gzip':
+      return gunzipStream(input);
     case 'bzip2':
     case 'xz':
     case 'zstd':

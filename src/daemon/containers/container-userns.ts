@@ -8,12 +8,7 @@ import { dirname, join } from 'node:path';
 import type { HostProfile } from '../../host.js';
 import { usernsPathOf } from '../../network/persistent-netns.js';
 import { keepIdUserns } from '../../runtime/spec/keep-id-mappings.js';
-import {
-  PASSWD_MAX_BYTES,
-  openPasswdFile,
-  parseGroup,
-  parsePasswd,
-} from '../../runtime/spec/resolve-user.js';
+import { parseGroup, parsePasswd, readInRoot } from '../../runtime/spec/resolve-user.js';
 import type { ResolvedUser, SpecInput } from '../../runtime/spec/spec-input.js';
 import type { HostConfig } from './container-config.js';
 import type { ContainerRecord, NetworkState } from './container-record.js';
@@ -47,9 +42,9 @@ export async function keepIdNamespace(
   const userns = containerUserns(rec.hostConfig, host, network);
   const kept = userns?.uidMappings.find((m) => m.hostID === 0)?.containerID;
   if (!userns || kept === undefined || user.uid !== kept) return userns;
-  const passwd = await readImageFile(rootfs, '/etc/passwd');
+  const passwd = await readInRoot(rootfs, '/etc/passwd');
   if (parsePasswd(passwd).some((p) => p.uid === user.uid)) return userns;
-  const group = await readImageFile(rootfs, '/etc/group');
+  const group = await readInRoot(rootfs, '/etc/group');
   const me = parsePasswd(await readFile('/etc/passwd', 'utf8').catch(() => '')).find(
     (p) => p.uid === host.hostUid,
   );
@@ -73,22 +68,3 @@ export async function keepIdNamespace(
 }
 
 const withNewline = (s: string): string => (s === '' || s.endsWith('\n') ? s : `${s}\n`);
-
-/** A regular file of the image, opened in the rootfs (openat2), capped; '' when there is none. */
-async function readImageFile(rootfs: string, file: string): Promise<string> {
-  const fh = await openPasswdFile(rootfs, file);
-  if (!fh) return '';
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return '';
-    const buf = Buffer.alloc(Math.min(st.size, PASSWD_MAX_BYTES));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const text = buf.subarray(0, bytesRead).toString('utf8');
-    // Cut at the cap: the last line may be half an entry.
-    return st.size > PASSWD_MAX_BYTES ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
-  } catch {
-    return '';
-  } finally {
-    await fh.close();
-  }
-}

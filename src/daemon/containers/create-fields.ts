@@ -115,28 +115,24 @@ export function cgroupFieldWarnings(hc: HostConfig, delegated: readonly string[]
   // Even with `io` delegated the spec builder sets no per-device limits yet: say so.
   if (b && d.has('io'))
     w.push('Per-device Block I/O limits are not applied by skiff yet. Device limits discarded.');
-  if (b && !d.has('io')) {
-    if (b.weight.length > 0)
-      w.push(
-        'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
-      );
-    if (b.readBps.length > 0)
-      w.push(
-        'Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit discarded.',
-      );
-    if (b.writeBps.length > 0)
-      w.push(
-        'Your kernel does not support BPS Block I/O write limit or the cgroup is not mounted. Block I/O BPS write limit discarded.',
-      );
-    if (b.readIops.length > 0)
-      w.push(
-        'Your kernel does not support IOPS Block read limit or the cgroup is not mounted. Block I/O IOPS read limit discarded.',
-      );
-    if (b.writeIops.length > 0)
-      w.push(
-        'Your kernel does not support IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit discarded.',
-      );
-  }
+  if (b && !d.has('io'))
+    for (const [limits, what] of [
+      [b.weight, 'Block I/O weight_device or the cgroup is not mounted. Weight-device'],
+      [
+        b.readBps,
+        'BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit',
+      ],
+      [
+        b.writeBps,
+        'BPS Block I/O write limit or the cgroup is not mounted. Block I/O BPS write limit',
+      ],
+      [b.readIops, 'IOPS Block read limit or the cgroup is not mounted. Block I/O IOPS read limit'],
+      [
+        b.writeIops,
+        'IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit',
+      ],
+    ] as const)
+      if (limits.length > 0) w.push(`Your kernel does not support ${what} discarded.`);
   if (hc.deviceCgroupRules && hc.deviceCgroupRules.length > 0)
     w.push(
       'DeviceCgroupRules discarded: a rootless container has no device cgroup (only devices given with --device are reachable).',

@@ -18,12 +18,8 @@ export function decompress(input: Readable, c: Compression, zstd: string | undef
   switch (c) {
     case 'none':
       return input;
-    case 'gzip': {
-      const gunzip = createGunzip();
-      input.on('error', (e) => gunzip.destroy(e));
-      // pipe() unpipes by itself when gunzip closes.
-      return input.pipe(gunzip);
-    }
+    case 'gzip':
+      return gunzipStream(input);
     case 'zstd': {
       if (!zstd)
         throw new UnavailableError(
@@ -32,6 +28,14 @@ export function decompress(input: Readable, c: Compression, zstd: string | undef
       return zstdDecompress(input, zstd);
     }
   }
+}
+
+/** `input` gunzipped in-process; a failing input fails the result. */
+export function gunzipStream(input: Readable): Readable {
+  const gunzip = createGunzip();
+  input.on('error', (e) => gunzip.destroy(e));
+  // pipe() unpipes by itself when gunzip closes.
+  return input.pipe(gunzip);
 }
 
 function zstdDecompress(input: Readable, zstd: string): Readable {

@@ -17,7 +17,7 @@ import {
   withDefaultTag,
 } from '../../image/reference.js';
 import type { StoredImage } from '../../image/image-store.js';
-import type { Credentials } from '../../registry/credentials.js';
+import { registryDomain, type Credentials } from '../../registry/credentials.js';
 import { RegistryClient } from '../../registry/registry-client.js';
 import { MAX_CONFIG_BYTES, type ImageContext } from './image-context.js';
 import { imageFromLayer } from './image-from-layer.js';
@@ -237,11 +237,7 @@ export class ImageService {
 
   /** `docker login`: checks the credentials against the registry. */
   async login(creds: Credentials): Promise<void> {
-    const server = (creds.serverAddress ?? 'docker.io')
-      .replace(/^https?:\/\//, '')
-      .replace(/\/.*$/, '');
-    const domain =
-      server === 'index.docker.io' || server === 'registry-1.docker.io' ? 'docker.io' : server;
+    const domain = registryDomain(creds.serverAddress ?? 'docker.io');
     await new RegistryClient(this.ctx.hosts, domain, '', creds, ['pull']).checkLogin();
   }
 

@@ -84,7 +84,15 @@ async function readCapped(fh: FileHandle): Promise<string> {
   return (truncated ? data.subarray(0, data.lastIndexOf(0x0a) + 1) : data).toString('utf8');
 }
 
-async function readInRoot(rootfs: string, file: string, io: PasswdIo): Promise<string> {
+/**
+ * A passwd-like file of the rootfs (opened in it by the kernel, capped, bounded in time); ''
+ * when it is missing, not a regular file, or does not come in time.
+ */
+export async function readInRoot(
+  rootfs: string,
+  file: string,
+  io: PasswdIo = DEFAULT_IO,
+): Promise<string> {
   const read = (async () => {
     const fh = await io.open(rootfs, file);
     if (!fh) return '';
