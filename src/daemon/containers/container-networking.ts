@@ -14,6 +14,7 @@ import type { Logger } from '../../log.js';
 import { checkRequestedAddress, nextFreeAddress } from '../../network/ip-allocator.js';
 import { ipText, lastAddress, parsePrefix } from '../../network/ip-address.js';
 import type {
+  AttachedInterface,
   AttachRequest,
   EndpointRequest as BackendEndpoint,
   NetworkBackend,
@@ -119,7 +120,12 @@ export class ContainerNetworking {
   }
 
   /**
-   * At start: a fresh network namespace with every endpoint of the record set up in it.
+   * At start: a fresh network namespace, and every endpoint of the record wired into it in the
+   * background. `state` is what the wiring will give (addresses are chosen here, not by
+   * netavark), so the container's files and OCI spec can be made, and the runtime can create the
+   * container in the namespace, while netavark still works (netavark with iptables is the
+   * largest part of a bridge start). `wired` must be awaited before the container's process
+   * runs; when it fails, the namespace is gone and the addresses are released.
    * `all` are the records whose running endpoints hold addresses (the store's).
    */
   async attach(
@@ -127,18 +133,13 @@ export class ContainerNetworking {
     all: readonly ContainerRecord[],
     /** `--userns keep-id`: the namespace is owned by a user namespace with these mappings. */
     owner?: NetnsOwner,
-  ): Promise<NetworkState> {
+  ): Promise<AttachingNetwork> {
     await this.pending.get(rec.id);
     for (const e of Object.values(rec.endpoints))
       if (e.networkId !== undefined) await this.ensureAnchor(e.networkId);
     const sandboxKey = this.sandboxKey(rec.id);
     const planned = await this.plan(rec, Object.entries(rec.endpoints), all, []);
-    try {
-      await createNetns(this.d.netns, sandboxKey, owner);
-      const endpoints = await this.setup(rec, sandboxKey, planned);
-      for (const ep of endpoints) this.d.announce?.('connect', ep.networkId, rec.id);
-      return { sandboxKey, endpoints };
-    } catch (e) {
+    const undo = async (): Promise<void> => {
       await this.backendTeardown(
         rec,
         sandboxKey,
@@ -146,8 +147,28 @@ export class ContainerNetworking {
       );
       await removeNetns(this.d.netns, sandboxKey).catch(() => undefined);
       this.release(rec.id);
+    };
+    try {
+      await createNetns(this.d.netns, sandboxKey, owner);
+    } catch (e) {
+      await undo();
       throw e;
     }
+    const wired = (async (): Promise<NetworkState> => {
+      try {
+        const endpoints = await this.setup(rec, sandboxKey, planned);
+        for (const ep of endpoints) this.d.announce?.('connect', ep.networkId, rec.id);
+        return { sandboxKey, endpoints };
+      } catch (e) {
+        await undo();
+        throw e;
+      }
+    })();
+    wired.catch(() => undefined); // the caller awaits it; this keeps an early failure handled
+    return {
+      state: { sandboxKey, endpoints: planned.map((p) => attachedEndpoint(p)) },
+      wired,
+    };
   }
 
   /** At exit or removal: every endpoint torn down, the namespace unmounted and deleted. */
@@ -331,25 +352,9 @@ export class ContainerNetworking {
       planned.map((p) => p.endpoint),
     );
     const result = await this.serial.with('netavark', () => this.d.backend.setup(req));
-    return planned.map((p): AttachedEndpoint => {
-      const iface = result.networks[p.networkName]?.[p.endpoint.interfaceName];
-      const v4 = pick(p, iface?.addresses ?? [], 4);
-      const v6 = pick(p, iface?.addresses ?? [], 6);
-      return {
-        networkId: p.networkId,
-        networkName: p.networkName,
-        endpointId: newId(),
-        interfaceName: p.endpoint.interfaceName,
-        macAddress: iface?.macAddress ?? p.endpoint.macAddress ?? '',
-        ipv4Address: v4.address,
-        ipv4PrefixLen: v4.prefixLen,
-        gateway: v4.gateway,
-        ipv6Address: v6.address,
-        ipv6PrefixLen: v6.prefixLen,
-        ipv6Gateway: v6.gateway,
-        aliases: p.aliases,
-      };
-    });
+    return planned.map((p) =>
+      attachedEndpoint(p, result.networks[p.networkName]?.[p.endpoint.interfaceName]),
+    );
   }
 
   /** Best effort: a teardown that fails leaves rules in the holder, never a stuck container. */
@@ -436,11 +441,43 @@ async function isMounted(path: string): Promise<boolean> {
   }
 }
 
+/** What a container gets on a network once wired into it. */
+export interface AttachingNetwork {
+  /** The state the wiring gives, known before it is done (addresses are chosen by skiff). */
+  readonly state: NetworkState;
+  /** The wiring itself; the state with what netavark reported (its MAC, when none was asked). */
+  readonly wired: Promise<NetworkState>;
+}
+
 interface Planned {
   readonly networkId: string;
   readonly networkName: string;
   readonly aliases: readonly string[];
   readonly endpoint: BackendEndpoint;
+}
+
+/**
+ * An endpoint as planned, corrected by what netavark reported for its interface, if anything
+ * (before the wiring is done, or when netavark is silent: what was asked for).
+ */
+function attachedEndpoint(p: Planned, iface?: AttachedInterface): AttachedEndpoint {
+  const got = iface?.addresses ?? [];
+  const v4 = pick(p, got, 4);
+  const v6 = pick(p, got, 6);
+  return {
+    networkId: p.networkId,
+    networkName: p.networkName,
+    endpointId: newId(),
+    interfaceName: p.endpoint.interfaceName,
+    macAddress: iface?.macAddress ?? p.endpoint.macAddress ?? '',
+    ipv4Address: v4.address,
+    ipv4PrefixLen: v4.prefixLen,
+    gateway: v4.gateway,
+    ipv6Address: v6.address,
+    ipv6PrefixLen: v6.prefixLen,
+    ipv6Gateway: v6.gateway,
+    aliases: p.aliases,
+  };
 }
 
 function pick(

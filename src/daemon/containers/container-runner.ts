@@ -6,14 +6,7 @@
  */
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ConflictError,
-  EngineError,
-  InternalError,
-  InvalidArgumentError,
-  UnavailableError,
-  messageOf,
-} from '../../errors.js';
+import { ConflictError, InvalidArgumentError, UnavailableError, messageOf } from '../../errors.js';
 import type { Exit, Task, TaskIO } from '../../runtime/runtime.js';
 import type { SpecInput } from '../../runtime/spec/spec-input.js';
 import { byteSizeOrUndefined } from './log-options.js';
@@ -38,6 +31,9 @@ import { decideRestart } from './restart-policy.js';
 import { containerRootfs, mountContainerRootfs } from './container-rootfs.js';
 import { sharedShmSource, unmountRootfsAndShm } from './shared-shm.js';
 import { containerUserns, keepIdNamespace } from './container-userns.js';
+import type { AttachingNetwork } from './container-networking.js';
+import { seccompFor } from './seccomp-option.js';
+import { startError } from './start-error.js';
 
 export type StartResult = 'started' | 'already-running';
 
@@ -116,14 +112,22 @@ export class ContainerRunner {
     const mark = (name: string): void => {
       phases[name] = Math.round(performance.now() - t0);
     };
-    // A bridge container's network is set up while its rootfs is mounted (netavark: ~0.1 s).
+    // A bridge container's namespace is made while its rootfs is mounted, and wired (netavark
+    // with iptables: 0.1-0.3 s) while the runtime creates the container in it: its process only
+    // runs at task.start(), after the wiring is awaited.
     const attaching = this.attachNetwork(rec);
     attaching.catch(() => undefined); // awaited below; this keeps an early failure handled
+    const detachAttaching = async (): Promise<void> => {
+      const a = await attaching.catch(() => undefined);
+      // A failed wiring has undone itself (ContainerNetworking.attach).
+      const wired = await a?.wired.catch(() => undefined);
+      await this.detachNetwork(rec, wired);
+    };
     let rootfs: string;
     try {
       rootfs = await mountContainerRootfs(this.ctx, id);
     } catch (e) {
-      await this.detachNetwork(rec, await attaching.catch(() => undefined));
+      await detachAttaching();
       throw e;
     }
     mark('mounted');
@@ -131,19 +135,24 @@ export class ContainerRunner {
     let network: NetworkState | undefined;
     const held: string[] = [];
     try {
-      network = await attaching;
-      mark('network');
-      const input = await this.specInput(rec, rootfs, network, held);
+      const planned = await attaching;
+      // A network sysctl may name an interface the runtime must find when it creates the
+      // container (net.ipv4.conf.eth0.*): then the wiring comes first, as with dockerd.
+      if (planned && Object.keys(rec.hostConfig.sysctls).some((k) => k.startsWith('net.')))
+        await planned.wired;
+      mark('netns');
+      const input = await this.specInput(rec, rootfs, planned?.state, held);
       const { spec } = this.ctx.spec.build(input);
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       mark('spec');
       task = await runtime.create({ id, name: rec.name, bundle, io: this.taskIO(rec) });
+      mark('runtime');
       // The runtime has mounted the volume subpaths: skiffd's own mounts of them can go.
       await unmountSubpaths(this.ctx, held.splice(0));
     } catch (e) {
       await unmountSubpaths(this.ctx, held.splice(0));
       await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
-      await this.detachNetwork(rec, network);
+      await detachAttaching();
       const err = startError(e);
       await this.save({
         ...rec,
@@ -153,14 +162,24 @@ export class ContainerRunner {
     }
     this.tasks.set(id, task);
     let ports: PublishedPort[] = [];
+    let wiring = true;
     try {
+      network = await (await attaching)?.wired;
+      wiring = false;
+      mark('network');
       ports = await this.publish(rec, network);
     } catch (e) {
       this.tasks.delete(id);
       await task.delete(true).catch(() => undefined);
       await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
       await this.detachNetwork(rec, network);
-      throw e;
+      if (!wiring) throw e; // a port that cannot be published: the request's error, as before
+      const err = startError(e);
+      await this.save({
+        ...rec,
+        state: { ...rec.state, exitCode: err.exitCode, error: err.error.message },
+      });
+      throw err.error;
     }
     mark('created');
     await this.attachHub.connectAll(id, task);
@@ -352,8 +371,8 @@ export class ContainerRunner {
     return publishPorts(this.ctx.ports, reqs, primaryIpv4(network));
   }
 
-  /** A bridge container's own network namespace, set up before the container exists. */
-  private async attachNetwork(rec: ContainerRecord): Promise<NetworkState | undefined> {
+  /** A bridge container's own network namespace, made before the container exists. */
+  private async attachNetwork(rec: ContainerRecord): Promise<AttachingNetwork | undefined> {
     const net = this.ctx.networking;
     if (!net || networkModeKind(rec.hostConfig.networkMode).kind !== 'holder') return undefined;
     if (Object.keys(rec.endpoints).length === 0) return undefined;
@@ -523,37 +542,4 @@ function tmpfsOptions(rec: ContainerRecord, destination: string): string[] {
   if (spec?.tmpfsSize) opts.push(`size=${spec.tmpfsSize}`);
   if (spec?.tmpfsMode !== undefined) opts.push(`mode=${spec.tmpfsMode.toString(8)}`);
   return [...new Set(opts)];
-}
-
-/** `--security-opt seccomp=unconfined|<json>`, else the daemon's default profile. */
-function seccompFor(opts: readonly string[], profile: SpecInput['seccomp']): SpecInput['seccomp'] {
-  for (const o of opts) {
-    const [k, ...rest] = o.split(/[=:]/);
-    if (k !== 'seccomp') continue;
-    const v = o.slice(k.length + 1);
-    if (rest.length === 0 || v === '')
-      throw new InvalidArgumentError(`invalid --security-opt: ${o}`);
-    if (v === 'unconfined') return 'unconfined';
-    try {
-      return JSON.parse(v) as SpecInput['seccomp'];
-    } catch (e) {
-      throw new InvalidArgumentError(`decoding seccomp profile failed: ${messageOf(e)}`);
-    }
-  }
-  return profile;
-}
-
-/**
- * Runtime failures as Docker reports them: a missing or non-executable command is the user's
- * error (400, and exit code 127/126 in the state so that `docker run` exits with it).
- */
-function startError(e: unknown): { error: EngineError; exitCode: number } {
-  if (e instanceof EngineError && e.kind !== 'internal') return { error: e, exitCode: 128 };
-  const msg = messageOf(e);
-  const wrapped = `failed to create task for container: OCI runtime create failed: ${msg}`;
-  if (/executable file not found|no such file or directory/i.test(msg))
-    return { error: new InvalidArgumentError(wrapped), exitCode: 127 };
-  if (/permission denied/i.test(msg))
-    return { error: new InvalidArgumentError(wrapped), exitCode: 126 };
-  return { error: new InternalError(wrapped, { cause: e }), exitCode: 128 };
 }
