@@ -109,7 +109,7 @@ export async function buildContainerNetworking(i: {
 }
 
 /** The user's PATH, then the system directories skiff looks in for helpers (sbin included). */
-function searchPath(userPath: string | undefined): string {
+export function searchPath(userPath: string | undefined): string {
   const dirs = [...(userPath ?? '').split(delimiter).filter((d) => d !== ''), ...EXTRA_BINARY_DIRS];
   return [...new Set(dirs)].join(delimiter);
 }

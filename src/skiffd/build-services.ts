@@ -32,13 +32,16 @@ import { ConmonRuntime } from '../runtime/conmon/conmon-runtime.js';
 import { globalRuntimeArgs } from '../runtime/oci/runtime-args.js';
 import { K8sLogReader } from '../runtime/logs/k8s-log-reader.js';
 import { RootlesskitPortForwarder } from '../rootless/rootlesskit/port-client.js';
+import { HolderNat } from '../rootless/rootlesskit/holder-nat.js';
+import { SourceIpPortForwarder } from '../rootless/rootlesskit/source-ip-ports.js';
 import { lowPortFacts } from '../rootless/rootlesskit/low-ports.js';
 import { KeyLock } from '../store/key-lock.js';
 import type { DaemonConfig } from './config/daemon-config.js';
 import type { SkiffdEnvironment } from './config/environment.js';
 import { buildSpecFactory } from './spec-factory.js';
 import { imageResolver, imageCommitter } from './image-adapters.js';
-import { buildContainerNetworking, buildNetworkService } from './build-networks.js';
+import { buildContainerNetworking, buildNetworkService, searchPath } from './build-networks.js';
+import type { PortForwarder } from '../network/port-forwarder.js';
 
 export interface ServiceInputs {
   readonly config: DaemonConfig;
@@ -148,7 +151,12 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     events,
     ...(host.holderPid !== undefined
       ? {
-          ports: new RootlesskitPortForwarder(join(config.execRoot, 'rootlesskit', 'api.sock')),
+          ports: rootlessPorts(
+            join(config.execRoot, 'rootlesskit', 'api.sock'),
+            host.holderPid,
+            host.binaries.nsenter,
+            { ...i.env.vars, PATH: searchPath(i.env.pathEnv) },
+          ),
           lowPorts: () => lowPortFacts(host.holderPid ?? 0),
         }
       : {}),
@@ -258,4 +266,19 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       runtime?.close();
     },
   };
+}
+
+/**
+ * rootlesskit's port API; with its slirp4netns port driver, DNAT in the holder keeps the
+ * client's source address (source-ip-ports.ts); that needs nsenter.
+ */
+function rootlessPorts(
+  socket: string,
+  holderPid: number,
+  nsenter: string | undefined,
+  env: NodeJS.ProcessEnv,
+): PortForwarder {
+  const kit = new RootlesskitPortForwarder(socket);
+  if (!nsenter) return kit;
+  return new SourceIpPortForwarder(kit, new HolderNat({ nsenter, holderPid, env }));
 }

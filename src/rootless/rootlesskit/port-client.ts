@@ -53,6 +53,18 @@ export class RootlesskitPortForwarder implements PortForwarder {
     return w.id;
   }
 
+  /** rootlesskit's port driver and the holder's own address (`GET /v1/info`). */
+  async info(): Promise<{ portDriver: string; childIp: string }> {
+    const r = await this.call('GET', '/v1/info');
+    if (r.status !== 200)
+      throw new UnavailableError(`rootlesskit API: /v1/info answered ${String(r.status)}`);
+    const w = JSON.parse(r.body) as {
+      portDriver?: { driver?: string };
+      networkDriver?: { childIP?: string };
+    };
+    return { portDriver: w.portDriver?.driver ?? '', childIp: w.networkDriver?.childIP ?? '' };
+  }
+
   async remove(id: number): Promise<void> {
     const r = await this.call('DELETE', `/v1/ports/${id}`);
     if (r.status >= 300 && r.status !== 404)
@@ -63,7 +75,8 @@ export class RootlesskitPortForwarder implements PortForwarder {
 
   async list(): Promise<PortStatus[]> {
     const r = await this.call('GET', '/v1/ports');
-    const items = JSON.parse(r.body) as Wire[];
+    // rootlesskit answers `null` when no port is published.
+    const items = (JSON.parse(r.body) as Wire[] | null) ?? [];
     return items.map((w) => ({
       id: w.id ?? 0,
       spec: {
