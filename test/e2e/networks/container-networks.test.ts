@@ -192,6 +192,41 @@ describe('containers on bridge networks (netavark, aardvark-dns)', () => {
     await dockerOk(d, ['network', 'rm', 'closed']);
   });
 
+  it('root in a container pings its gateway and the holder; a non-root busybox ping is refused, as on Rootless Docker', async () => {
+    const gateway = (
+      await dockerOk(d, [
+        'network',
+        'inspect',
+        '-f',
+        '{{(index .IPAM.Config 0).Gateway}}',
+        'bridge',
+      ])
+    ).trim();
+    const asRoot = await docker(d, [
+      'run',
+      '--rm',
+      'busybox',
+      'sh',
+      '-c',
+      `ping -c1 -W3 ${gateway} && ping -c1 -W3 10.0.2.2`,
+    ]);
+    assert.equal(asRoot.code, 0, asRoot.stdout + asRoot.stderr);
+    assert.match(asRoot.stdout, /1 packets received[\s\S]*1 packets received/);
+    const asUser = await docker(d, [
+      'run',
+      '--rm',
+      '-u',
+      '1000',
+      'busybox',
+      'ping',
+      '-c1',
+      '-W3',
+      gateway,
+    ]);
+    assert.notEqual(asUser.code, 0);
+    assert.match(asUser.stderr + asUser.stdout, /permission denied/);
+  });
+
   it('connect and disconnect of a running container change what it reaches, with events', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     await dockerOk(d, ['run', '-d', '--name', 'cli', 'busybox', 'sleep', '120']);
