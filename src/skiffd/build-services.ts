@@ -180,6 +180,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       shutdownTimeout: config.shutdownTimeout,
       ...(config.hostGatewayIp ? { hostGatewayIp: config.hostGatewayIp } : {}),
       usernsMode: config.usernsMode,
+      cdiSpecDirs: config.cdiSpecDirs,
     },
     bundleRoot: join(config.execRoot, 'containers'),
     log: log.child({ component: 'containers' }),
@@ -234,6 +235,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       httpProxy: i.env.httpProxy,
       httpsProxy: i.env.httpsProxy,
       noProxy: i.env.noProxy,
+      cdiSpecDirs: config.cdiSpecDirs,
     },
     counts: () => {
       const all = containers.list();

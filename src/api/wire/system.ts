@@ -103,7 +103,7 @@ export function infoJson(i: SystemInfo): Record<string, unknown> {
     RuncCommit: { ID: h.runtime ? `${h.runtime.name} ${h.runtime.version}` : '' },
     InitCommit: { ID: '' },
     SecurityOptions: i.securityOptions,
-    CDISpecDirs: [],
+    CDISpecDirs: i.config.cdiSpecDirs,
     Containerd: null,
     Warnings: h.warnings,
   };

@@ -199,7 +199,7 @@ export interface HostConfig {
   readonly cgroupParent?: string;
   /** Per-device block I/O limits: warned about where `io` is not delegated. */
   readonly blkioDeviceLimits?: BlkioDeviceLimits;
-  /** `--gpus`: served only through CDI (refused at create otherwise). */
+  /** `--gpus`, `--device vendor/class=name`: served through CDI (device-requests.ts). */
   readonly deviceRequests?: readonly DeviceRequest[];
 }
 

@@ -33,6 +33,8 @@ export interface ContainerDefaults {
   readonly hostGatewayIp?: string;
   /** daemon.json `userns-mode` ("" or "keep-id..."): HostConfig.UsernsMode when a create leaves it empty. */
   readonly usernsMode: string;
+  /** daemon.json `cdi-spec-dirs`: where CDI specs are read, lowest priority first. */
+  readonly cdiSpecDirs: readonly string[];
 }
 
 export interface ContainerContext {

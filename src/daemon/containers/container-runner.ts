@@ -34,6 +34,7 @@ import { containerUserns, keepIdNamespace } from './container-userns.js';
 import type { AttachingNetwork } from './container-networking.js';
 import { seccompFor } from './seccomp-option.js';
 import { startError } from './start-error.js';
+import { cdiSpecInput } from './device-requests.js';
 
 export type StartResult = 'started' | 'already-running';
 
@@ -489,6 +490,7 @@ export class ContainerRunner {
       userns: await keepIdNamespace(rec, rootfs, user, this.ctx.host, network),
       ...(initBinary ? { initBinary } : {}),
       ...(seccomp ? { seccomp } : {}),
+      ...(await cdiSpecInput(hc.deviceRequests, this.ctx.defaults.cdiSpecDirs)),
       defaults: {
         noNewPrivileges: this.ctx.defaults.noNewPrivileges,
         shmSize: this.ctx.defaults.shmSize,
@@ -514,8 +516,7 @@ export class ContainerRunner {
 }
 
 function primaryIpv4(network: NetworkState | undefined): string | undefined {
-  const ip = network?.endpoints[0]?.ipv4Address;
-  return ip ? ip : undefined;
+  return network?.endpoints[0]?.ipv4Address || undefined;
 }
 
 /**

@@ -3,9 +3,9 @@
  * snapshot and the volumes, persist the record. A crash midway leaves a record marked
  * `creating`, which the next start removes with its snapshot.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, InvalidArgumentError, NotFoundError, messageOf } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, messageOf } from '../../errors.js';
 import { newId } from '../../store/ids.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerConfig, HostConfig, MountSpec } from './container-config.js';
@@ -19,15 +19,14 @@ import { portRequests } from './publish-ports.js';
 import { cleanVolumeTarget } from './volume-target.js';
 import { normalizeLinks } from './resolve-links.js';
 import {
-  CDI_SPEC_DIRS,
   cgroupFieldWarnings,
-  checkDeviceRequests,
   checkImagePlatform,
   effectiveCgroupns,
   effectiveRuntime,
   securityOptWarnings,
 } from './create-fields.js';
 import { populateVolume } from './populate-volume.js';
+import { resolveDeviceRequests } from './device-requests.js';
 import { inheritedMountPoints, parseVolumesFrom } from './volumes-from.js';
 import { mountContainerRootfs } from './container-rootfs.js';
 import { parseUsernsMode } from '../../runtime/spec/keep-id-mappings.js';
@@ -56,9 +55,10 @@ export async function createContainer(
   const config =
     userns && merged.user === '' ? { ...merged, user: `${userns.uid}:${userns.gid}` } : merged;
   const cgroupns = effectiveCgroupns(req.hostConfig.cgroupnsMode, ctx.host.cgroup.version);
+  // CDI devices (--gpus, --device vendor/class=name) are resolved now, so that an unknown one is
+  // a 400 before the container exists; start resolves them again (the specs as they are then).
   // The CDI directories are read only when a device is asked for: no I/O on every create.
-  if (req.hostConfig.deviceRequests !== undefined && req.hostConfig.deviceRequests.length > 0)
-    checkDeviceRequests(req.hostConfig.deviceRequests, await cdiSpecFiles());
+  await resolveDeviceRequests(req.hostConfig.deviceRequests, ctx.defaults.cdiSpecDirs);
   const hostConfig = withDefaults(ctx, {
     ...req.hostConfig,
     // NetworkDisabled: no network at all, as `--network none`.
@@ -188,20 +188,6 @@ function keepIdUser(
         `${flag} ${mode} cannot be combined with --userns ${hc.usernsMode}: add --userns host`,
       );
   return { uid: choice.uid ?? ctx.host.hostUid, gid: choice.gid ?? ctx.host.hostGid };
-}
-
-/** The CDI spec files present (`.json`/`.yaml`/`.yml` in the CDI directories). */
-async function cdiSpecFiles(): Promise<string[]> {
-  const found: string[] = [];
-  for (const dir of CDI_SPEC_DIRS) {
-    const names = await readdir(dir).catch((e: unknown) => {
-      const code = errnoCode(e);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-      throw e;
-    });
-    for (const n of names) if (/\.(json|ya?ml)$/.test(n)) found.push(join(dir, n));
-  }
-  return found;
 }
 
 function withDefaults(ctx: ContainerContext, hc: HostConfig): HostConfig {

@@ -1,15 +1,13 @@
 /**
  * HostConfig fields that create either acts on, refuses or warns about, so that none is accepted
  * and then silently ignored (docs/errors.md). Pure functions: create-container.ts gathers the
- * facts (host profile, CDI spec files, the image's platform) and applies the answers.
+ * facts (host profile, the image's platform) and applies the answers. DeviceRequests (CDI) are
+ * handled in device-requests.ts.
  */
-import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { formatPlatform, parsePlatform } from '../../image/platform.js';
 import type { Platform } from '../../image/descriptor.js';
-import type { DeviceRequest, HostConfig } from './container-config.js';
-
-/** Where CDI specs live (the CDI spec's default directories). */
-export const CDI_SPEC_DIRS = ['/etc/cdi', '/var/run/cdi'] as const;
+import type { HostConfig } from './container-config.js';
 
 /**
  * `label=...` (SELinux) and `apparmor=...`: a rootless engine can apply neither (Docker's rootless
@@ -73,29 +71,6 @@ export function checkImagePlatform(ref: string, wanted: string, actual: Platform
     throw new NotFoundError(
       `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(actual)}`,
     );
-}
-
-/**
- * `--gpus` (DeviceRequests): skiff would serve them only through CDI. Without any CDI spec it is
- * a clear 400; with one, a 501 naming it (CDI injection is not implemented yet).
- */
-export function checkDeviceRequests(
-  requests: readonly DeviceRequest[],
-  cdiSpecFiles: readonly string[],
-): void {
-  if (requests.length === 0) return;
-  if (cdiSpecFiles.length === 0)
-    throw new InvalidArgumentError(
-      `could not select device driver "${requests[0]?.driver ?? ''}" with capabilities: ${goCaps(requests[0]?.capabilities ?? [])}: skiff supports GPUs through CDI specs in ${CDI_SPEC_DIRS.join(' or ')}; none found`,
-    );
-  throw new NotImplementedError(
-    `device requests (--gpus) through CDI are not implemented yet in skiff (CDI specs found: ${cdiSpecFiles.join(', ')})`,
-  );
-}
-
-/** As Go prints a [][]string (dockerd's message does): [[gpu compute]]. */
-function goCaps(caps: readonly (readonly string[])[]): string {
-  return `[${caps.map((c) => `[${c.join(' ')}]`).join(' ')}]`;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface SystemConfigView {
   readonly httpProxy: string;
   readonly httpsProxy: string;
   readonly noProxy: string;
+  /** The CDI spec directories in use (daemon.json `cdi-spec-dirs`). */
+  readonly cdiSpecDirs: readonly string[];
 }
 
 export interface SystemInfo {

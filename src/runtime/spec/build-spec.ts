@@ -4,6 +4,7 @@
  * (rootless/spec.ts).
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { applyCdiEdits } from '../cdi/apply-cdi-edits.js';
 import { effectiveCapabilities } from './capabilities.js';
 import {
   DEFAULT_MASKED_PATHS,
@@ -74,7 +75,8 @@ export function buildSpec(i: SpecInput): OciSpec {
       'org.opencontainers.image.stopSignal': c.stopSignal ?? 'SIGTERM',
     },
   };
-  return spec;
+  // CDI devices last: their env, mounts and device nodes win, as with dockerd and Podman.
+  return i.cdi ? applyCdiEdits(spec, i.cdi) : spec;
 }
 
 function processEnv(i: SpecInput): string[] {

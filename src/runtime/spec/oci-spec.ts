@@ -64,7 +64,7 @@ export interface OciResources {
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
   blockIO?: { weight?: number };
-  devices?: { allow: boolean; access?: string }[];
+  devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];
 }
 
 export interface OciIdMap {
@@ -87,6 +87,16 @@ export interface OciLinux {
   rootfsPropagation?: string;
 }
 
+export interface OciHook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+export type OciHookName =
+  'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
+
 export interface OciSpec {
   ociVersion: string;
   process: OciProcess;
@@ -95,5 +105,6 @@ export interface OciSpec {
   domainname?: string;
   mounts: OciMount[];
   linux: OciLinux;
+  hooks?: Partial<Record<OciHookName, OciHook[]>>;
   annotations?: Record<string, string>;
 }

@@ -10,6 +10,7 @@ import type {
   Ulimit,
 } from '../../daemon/containers/container-config.js';
 import type { OciIdMapping } from './keep-id-mappings.js';
+import type { CdiContainerEdits } from '../cdi/cdi-spec.js';
 
 /** A user mount whose source is resolved to a host path (volumes become binds of their _data dir). */
 export interface ResolvedMount {
@@ -115,6 +116,8 @@ export interface SpecInput {
   };
   /** Host path of tini/catatonit when the container runs with --init (mounted at /sbin/docker-init). */
   readonly initBinary?: string;
+  /** CDI devices' edits (--gpus, --device vendor/class=name), resolved and completed from the host. */
+  readonly cdi?: CdiContainerEdits;
   /** The profile to apply; undefined = none available, 'unconfined' = asked for none. */
   readonly seccomp?: DockerSeccompProfile | 'unconfined';
   readonly defaults: {

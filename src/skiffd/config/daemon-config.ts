@@ -59,6 +59,8 @@ export interface DaemonConfig {
   readonly allowHostLoopback: boolean;
   /** `userns-mode` (Podman's `userns`, e.g. "keep-id"): the UsernsMode of a create that sets none. */
   readonly usernsMode: string;
+  /** `cdi-spec-dirs`: the CDI spec directories, lowest priority first (/etc/cdi, /var/run/cdi). */
+  readonly cdiSpecDirs: readonly string[];
   /** Where the configuration came from (shown in logs and errors). */
   readonly configFile: string;
 }

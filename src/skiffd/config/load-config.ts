@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, isNotFound, messageOf } from '../../errors.js';
 import type { ConfigDefaults, DaemonConfig } from './daemon-config.js';
 import { IGNORED_KEYS, SCHEMA, type ConfigPatch } from './schema.js';
+import { DEFAULT_CDI_SPEC_DIRS } from '../../runtime/cdi/cdi-registry.js';
 
 export interface LoadedConfig {
   readonly config: DaemonConfig;
@@ -116,5 +117,6 @@ function baseConfig(d: ConfigDefaults): Omit<DaemonConfig, 'configFile'> {
     defaultUlimits: {},
     allowHostLoopback: false,
     usernsMode: '',
+    cdiSpecDirs: DEFAULT_CDI_SPEC_DIRS,
   };
 }

@@ -96,6 +96,9 @@ export const SCHEMA: Readonly<Record<string, KeyParser>> = {
   'allow-host-loopback': (v, k) => ({ allowHostLoopback: asBoolean(v, k) }),
   // skiff's key (dockerd has only `userns-remap`): "keep-id" for containers created without --userns.
   'userns-mode': (v, k) => ({ usernsMode: checkUsernsMode(asString(v, k), k) }),
+  'cdi-spec-dirs': (v, k) => ({
+    cdiSpecDirs: asStringArray(v, k).map((d, i) => asAbsolutePath(d, `${k}[${i}]`)),
+  }),
   tls: (v, k) => (asBoolean(v, k) ? { tls: { verify: false } } : {}),
   tlsverify: (v, k) => (asBoolean(v, k) ? { tls: { verify: true } } : {}),
   tlscacert: (v, k) => ({ tls: { verify: true, ca: asAbsolutePath(v, k) } }),

@@ -258,6 +258,7 @@ export async function testContext(o: { storeRoot?: string } = {}): Promise<TestC
       dnsOptions: [],
       shutdownTimeout: 10,
       usernsMode: '',
+      cdiSpecDirs: ['/etc/cdi', '/var/run/cdi'],
     },
     bundleRoot: join(dir, 'bundles'),
     log,

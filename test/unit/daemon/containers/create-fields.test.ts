@@ -2,18 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   cgroupFieldWarnings,
-  checkDeviceRequests,
   checkImagePlatform,
   effectiveCgroupns,
   effectiveRuntime,
   securityOptWarnings,
 } from '../../../../src/daemon/containers/create-fields.js';
 import { parseHostConfig } from '../../../../src/api/wire/host-config.js';
-import {
-  InvalidArgumentError,
-  NotFoundError,
-  NotImplementedError,
-} from '../../../../src/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../../../src/errors.js';
 
 describe('create fields', () => {
   it('warns for label= and apparmor=, and for nothing else', () => {
@@ -70,29 +65,6 @@ describe('create fields', () => {
         variant: 'v7',
       });
     }, NotFoundError);
-  });
-
-  it('device requests: 400 naming CDI without specs, 501 naming the specs found', () => {
-    const req = [{ driver: '', count: -1, deviceIds: [], capabilities: [['gpu']], options: {} }];
-    checkDeviceRequests([], []);
-    assert.throws(
-      () => {
-        checkDeviceRequests(req, []);
-      },
-      (e: unknown) =>
-        e instanceof InvalidArgumentError &&
-        e.message.includes('with capabilities: [[gpu]]') &&
-        e.message.endsWith(
-          'skiff supports GPUs through CDI specs in /etc/cdi or /var/run/cdi; none found',
-        ),
-    );
-    assert.throws(
-      () => {
-        checkDeviceRequests(req, ['/etc/cdi/nvidia.yaml']);
-      },
-      (e: unknown) =>
-        e instanceof NotImplementedError && e.message.includes('/etc/cdi/nvidia.yaml'),
-    );
   });
 
   it('warns for every cgroup field it cannot apply, delegated or not', () => {
