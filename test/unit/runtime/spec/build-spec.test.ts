@@ -203,6 +203,44 @@ describe('buildSpec', () => {
   });
 });
 
+describe('buildSpec with CDI edits', () => {
+  it('applies them last (env wins), and the rootless pass keeps hooks and device binds', () => {
+    const s = toRootless(
+      buildSpec(
+        input({
+          config: { env: ['GPU=none'] },
+          extra: {
+            cdi: {
+              env: ['GPU=0'],
+              deviceNodes: [
+                { path: '/dev/nvidia0', hostPath: '/dev/null', type: 'c', major: 1, minor: 3 },
+              ],
+              mounts: [{ hostPath: '/usr/lib/x', containerPath: '/usr/lib/x', options: ['ro'] }],
+              hooks: [{ hookName: 'createContainer', path: '/bin/true' }],
+              additionalGids: [44],
+            },
+          },
+        }),
+      ),
+      host,
+    );
+    assert.ok(s.process.env.includes('GPU=0'));
+    assert.ok(!s.process.env.includes('GPU=none'));
+    assert.deepEqual(
+      s.mounts.find((m) => m.destination === '/dev/nvidia0'),
+      {
+        destination: '/dev/nvidia0',
+        type: 'bind',
+        source: '/dev/null',
+        options: ['rbind', 'nosuid', 'noexec'],
+      },
+    );
+    assert.equal(s.mounts.find((m) => m.destination === '/usr/lib/x')?.type, 'bind');
+    assert.deepEqual(s.hooks, { createContainer: [{ path: '/bin/true' }] });
+    assert.deepEqual(s.process.user.additionalGids, [44]);
+  });
+});
+
 describe('toRootless', () => {
   it('drops resources without delegation, binds cgroups, clamps rlimits above our hard limit', () => {
     const s = toRootless(

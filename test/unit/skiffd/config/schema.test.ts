@@ -210,6 +210,18 @@ describe('key by key', () => {
     );
   });
 
+  it('cdi-spec-dirs: a list of absolute paths', () => {
+    assert.deepEqual(parse('cdi-spec-dirs', ['/etc/cdi', '/srv/cdi']), {
+      cdiSpecDirs: ['/etc/cdi', '/srv/cdi'],
+    });
+    assert.deepEqual(parse('cdi-spec-dirs', []), { cdiSpecDirs: [] });
+    assert.throws(
+      () => parse('cdi-spec-dirs', ['/etc/cdi', 'cdi']),
+      /invalid value for "cdi-spec-dirs\[1\]": "cdi" \(expected an absolute path\)/,
+    );
+    assert.throws(() => parse('cdi-spec-dirs', '/etc/cdi'), /expected a list of strings/);
+  });
+
   it('data-root, exec-root and init-path must be absolute', () => {
     assert.deepEqual(parse('data-root', '/srv/skiff'), { dataRoot: '/srv/skiff' });
     assert.deepEqual(parse('init-path', '/usr/bin/tini'), { initPath: '/usr/bin/tini' });
