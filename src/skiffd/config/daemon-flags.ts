@@ -26,6 +26,7 @@ const OPTIONS = {
   'registry-mirror': { type: 'string', multiple: true },
   'live-restore': { type: 'boolean' },
   experimental: { type: 'boolean' },
+  'cdi-spec-dir': { type: 'string', multiple: true },
   'holder-pid': { type: 'string' },
 } as const;
 
@@ -59,6 +60,7 @@ export function parseDaemonFlags(argv: readonly string[]): DaemonFlags {
   if (values['registry-mirror'] !== undefined) apply('registry-mirrors', values['registry-mirror']);
   if (values['live-restore']) apply('live-restore', true);
   if (values.experimental) apply('experimental', true);
+  if (values['cdi-spec-dir'] !== undefined) apply('cdi-spec-dirs', values['cdi-spec-dir']);
   if (values['config-file'] !== undefined) patch.configFile = values['config-file'];
   const holder = values['holder-pid'] === undefined ? undefined : Number(values['holder-pid']);
   if (holder !== undefined && (!Number.isInteger(holder) || holder <= 0))

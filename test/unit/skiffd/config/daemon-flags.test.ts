@@ -31,6 +31,9 @@ describe('parseDaemonFlags', () => {
       'https://mirror.example/',
       '--live-restore',
       '--experimental',
+      '--cdi-spec-dir',
+      '/etc/cdi',
+      '--cdi-spec-dir=/srv/cdi',
     ]);
     assert.deepEqual(patch, {
       dataRoot: '/srv/skiff',
@@ -43,6 +46,7 @@ describe('parseDaemonFlags', () => {
       registryMirrors: ['https://mirror.example'],
       liveRestore: true,
       experimental: true,
+      cdiSpecDirs: ['/etc/cdi', '/srv/cdi'],
     });
   });
 
