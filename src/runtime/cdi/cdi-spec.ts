@@ -81,7 +81,9 @@ export const EMPTY_EDITS: CdiContainerEdits = {
 export function parseCdiSpec(text: string, file: string): CdiSpec {
   let raw: unknown;
   try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    raw = file.endsWith('.json')
+      ? JSON.parse(text)
+      : parseYaml(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (e) {
     throw specError(file, '', `cannot parse: ${messageOf(e).split('\n')[0] ?? ''}`);
   }

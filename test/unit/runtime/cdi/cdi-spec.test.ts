@@ -118,6 +118,11 @@ describe('CDI spec parsing', () => {
       /^CDI spec \/etc\/cdi\/broken\.yaml: cannot parse/,
     );
     fails('[]', '/x/list.json', /CDI spec \/x\/list\.json: expected an object/);
+    fails(
+      'cdiVersion: 0.6.0\ncdiVersion: 0.5.0\n',
+      '/x/dup.yaml',
+      /CDI spec \/x\/dup\.yaml: cannot parse: Map keys must be unique/,
+    );
   });
 
   it('refuses bad fields, naming the file and the field', () => {
