@@ -114,7 +114,17 @@ export async function createContainer(
     created: new Date().toISOString(),
     path,
     args,
-    config,
+    // dockerd stores the hostname the container gets (its short id, or with --network host the
+    // host's name) in Config.Hostname at create, where inspect and commit see it.
+    config: config.hostname
+      ? config
+      : {
+          ...config,
+          hostname:
+            networkModeKind(hostConfig.networkMode).kind === 'host'
+              ? ctx.host.hostname
+              : id.slice(0, 12),
+        },
     hostConfig: { ...hostConfig, links },
     imageId: image.id,
     state: initialState(),

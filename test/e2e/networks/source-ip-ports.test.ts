@@ -6,11 +6,13 @@
 // that prints REMOTE_ADDR.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import type { TestDaemon } from '../../helpers/daemon.js';
 import { docker, dockerOk } from '../../helpers/docker-cli.js';
 import { daemonWithBusybox, eventually } from '../../helpers/container-fixture.js';
-import { exec } from '../../helpers/exec.js';
+import { exec, execOk } from '../../helpers/exec.js';
 import { freePort } from '../../helpers/registry.js';
 
 /** httpd on port 80 with /cgi-bin/ip answering the client's address. */
@@ -48,6 +50,40 @@ async function seenFrom(addr: string, port: number): Promise<string> {
     20_000,
     `an answer on ${addr}:${port}`,
   );
+}
+
+/** One datagram to addr:port from the host; the echo server's answer, or undefined. */
+async function udpEcho(addr: string, port: number, payload: string): Promise<string | undefined> {
+  const sock = createSocket('udp4');
+  try {
+    return await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        resolve(undefined);
+      }, 2000);
+      sock.on('message', (m) => {
+        clearTimeout(timer);
+        resolve(m.toString());
+      });
+      sock.send(payload, port, addr);
+    });
+  } finally {
+    sock.close();
+  }
+}
+
+/** The UDP echo server (test/fixtures/udp-echo.c), built static and copied into a container. */
+async function startUdpEcho(d: TestDaemon, name: string, port: number): Promise<void> {
+  const bin = join(d.dir, 'udp-echo');
+  await execOk('gcc', [
+    '-static',
+    '-O2',
+    '-o',
+    bin,
+    join(import.meta.dirname, '../../fixtures/udp-echo.c'),
+  ]);
+  await dockerOk(d, ['create', '--name', name, '-p', `${port}:53/udp`, 'busybox', '/udp-echo']);
+  await dockerOk(d, ['cp', bin, `${name}:/udp-echo`]);
+  await dockerOk(d, ['start', name]);
 }
 
 const external = hostAddress();
@@ -129,6 +165,17 @@ describe(
         assert.equal(await seenFrom(external ?? '', port), external);
       });
 
+      it('UDP through -p is echoed, with the client address kept', async () => {
+        const port = await freePort();
+        await startUdpEcho(d, 'echo', port);
+        const answer = await eventually(
+          () => udpEcho(external ?? '', port, 'hello'),
+          20_000,
+          'a UDP echo',
+        );
+        assert.equal(answer, `hello from ${external ?? ''}`);
+      });
+
       it('one port number on two host addresses is refused with a clear message', async () => {
         const port = await freePort();
         await dockerOk(d, [
@@ -164,6 +211,65 @@ describe(
       });
       after(async () => {
         await d.cleanup();
+      });
+
+      it("a UDP echo through -p, from the host's loopback and its own address", async () => {
+        const port = await freePort();
+        await startUdpEcho(d, 'echo', port);
+        const gateway = (
+          await dockerOk(d, ['inspect', '-f', '{{.NetworkSettings.Gateway}}', 'echo'])
+        ).trim();
+        for (const addr of ['127.0.0.1', external ?? ''])
+          assert.equal(
+            await eventually(() => udpEcho(addr, port, `to ${addr}`), 20_000, 'a UDP echo'),
+            `to ${addr} from ${gateway}`,
+          );
+      });
+
+      it('-p [::1]:port answers on the IPv6 loopback, and shows so in port and ps', async () => {
+        const port = await freePort();
+        await dockerOk(d, [
+          'run',
+          '-d',
+          '--name',
+          'v6',
+          '-p',
+          `[::1]:${port}:80`,
+          'busybox',
+          'httpd',
+          '-f',
+          '-p',
+          '80',
+          '-h',
+          '/etc',
+        ]);
+        const id = (await dockerOk(d, ['inspect', '-f', '{{.Config.Hostname}}', 'v6'])).trim();
+        const page = await eventually(
+          async () => {
+            const r = await exec('/usr/bin/curl', [
+              '-sfg',
+              '-m',
+              '3',
+              `http://[::1]:${port}/hostname`,
+            ]);
+            return r.code === 0 ? r.stdout.trim() : undefined;
+          },
+          20_000,
+          'httpd on [::1]',
+        );
+        assert.equal(page, id);
+        assert.equal((await dockerOk(d, ['port', 'v6'])).trim(), `80/tcp -> [::1]:${port}`);
+        assert.match(
+          await dockerOk(d, ['ps', '--filter', 'name=v6', '--format', '{{.Ports}}']),
+          new RegExp(`\\[::1\\]:${port}->80/tcp`),
+        );
+        const v4 = await exec('/usr/bin/curl', [
+          '-sf',
+          '-m',
+          '3',
+          `http://127.0.0.1:${port}/hostname`,
+        ]);
+        assert.notEqual(v4.code, 0);
       });
 
       it('the container sees its bridge gateway', async () => {
