@@ -105,6 +105,7 @@ export async function buildContainerNetworking(i: {
     announce: (action, networkId, id) => {
       i.networks.announce(action, networkId, id);
     },
+    defaultDns: i.config.dns,
   });
 }
 

@@ -30,6 +30,7 @@ import { newId } from '../../store/ids.js';
 import { bridgeSpecOf, type NetworkRecord } from '../networks/network-record.js';
 import type { AttachedEndpoint, ContainerRecord, NetworkState } from './container-record.js';
 import type { EndpointRequest } from './create-request.js';
+import { upstreamDns } from './dns-upstreams.js';
 
 export interface ContainerNetworkingDeps {
   /** Finds a network by full id, name or id prefix (NetworkService.get); throws NotFound. */
@@ -41,6 +42,8 @@ export interface ContainerNetworkingDeps {
   readonly log: Logger;
   /** Docker's network connect/disconnect events when a container starts on or leaves a network. */
   readonly announce?: (action: 'connect' | 'disconnect', networkId: string, id: string) => void;
+  /** daemon.json's `dns`: aardvark's upstreams for containers without `--dns`. */
+  readonly defaultDns?: readonly string[];
 }
 
 const isDefaultName = (n: string): boolean => n === 'default' || n === 'bridge';
@@ -399,7 +402,14 @@ export class ContainerNetworking {
     sandboxKey: string,
     endpoints: readonly BackendEndpoint[],
   ): AttachRequest {
-    return { containerId: rec.id, containerName: rec.name, netnsPath: sandboxKey, endpoints };
+    const dnsServers = upstreamDns(rec, this.d.defaultDns);
+    return {
+      containerId: rec.id,
+      containerName: rec.name,
+      netnsPath: sandboxKey,
+      endpoints,
+      ...(dnsServers.length > 0 ? { dnsServers } : {}),
+    };
   }
 
   private inUse(networkId: string, self: string, all: readonly ContainerRecord[]): string[] {
