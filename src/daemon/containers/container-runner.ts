@@ -20,9 +20,8 @@ import type {
 import { portRequests, publishPorts, unpublishPorts } from './publish-ports.js';
 import { AttachHub } from './attach-hub.js';
 import { ExitWaiters } from './exit-waiters.js';
-import { containerHostname, hostGatewayAddress, writeContainerFiles } from './container-files.js';
+import { writeEtcFiles } from './container-etc-files.js';
 import { withLinkEnv } from './legacy-links.js';
-import { resolveLinks } from './resolve-links.js';
 import { networkModeKind } from './network-mode.js';
 import { containerNamespaces, notRunning } from './namespaces.js';
 import { populateVolume } from './populate-volume.js';
@@ -425,23 +424,7 @@ export class ContainerRunner {
     };
     const namespaces = containerNamespaces(hc, this.ctx.host, pidOf, network?.sandboxKey);
     const shmSource = await sharedShmSource(this.ctx, rec, (id) => this.bundle(id));
-    const hostname = containerHostname(rec, this.ctx.host.hostname, net.kind);
-    const links = resolveLinks(rec, network, (ref) => this.findOrUndefined(ref));
-    await writeContainerFiles(
-      rec,
-      hostname,
-      net.kind,
-      {
-        servers: hc.dns.length > 0 ? hc.dns : this.ctx.defaults.dns,
-        search: hc.dnsSearch.length > 0 ? hc.dnsSearch : this.ctx.defaults.dnsSearch,
-        options: hc.dnsOptions.length > 0 ? hc.dnsOptions : this.ctx.defaults.dnsOptions,
-      },
-      network ? bridgeFiles(network) : undefined,
-      {
-        hostGateway: hostGatewayAddress(net.kind, this.ctx.defaults.hostGatewayIp),
-        links: links.hosts,
-      },
-    );
+    const { hostname, links } = await writeEtcFiles(this.ctx, rec, network);
     for (const m of rec.mountPoints)
       if (m.type === 'volume' && !m.noCopy && !m.populated && m.subpath === undefined)
         await populateVolume(rootfs, m.destination, m.source).catch((e: unknown) => {
@@ -500,14 +483,6 @@ export class ContainerRunner {
     };
   }
 
-  private findOrUndefined(ref: string): ContainerRecord | undefined {
-    try {
-      return this.ctx.store.find(ref);
-    } catch {
-      return undefined;
-    }
-  }
-
   /** After the bundle's runtime state is gone: remove the bundle directory. */
   async removeBundle(id: string): Promise<void> {
     await unmountRootfsAndShm(this.ctx, id, this.bundle(id)).catch(() => undefined);
@@ -517,19 +492,6 @@ export class ContainerRunner {
 
 function primaryIpv4(network: NetworkState | undefined): string | undefined {
   return network?.endpoints[0]?.ipv4Address || undefined;
-}
-
-/**
- * /etc/hosts and resolv.conf of a bridge container: its first address; on user-defined networks
- * (aliases and DNS; the default bridge has none, as with Docker) aardvark-dns on the gateway.
- */
-function bridgeFiles(network: NetworkState): { ip: string; dnsServers: string[] } {
-  const first = network.endpoints[0];
-  const ip = first ? first.ipv4Address || first.ipv6Address : '';
-  const dnsServers = network.endpoints
-    .filter((e) => e.networkName !== 'bridge' && e.gateway !== '')
-    .map((e) => e.gateway);
-  return { ip, dnsServers: [...new Set(dnsServers)] };
 }
 
 function bindOptions(rw: boolean, propagation: string): string[] {

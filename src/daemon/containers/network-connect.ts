@@ -1,12 +1,13 @@
 /**
  * `docker network connect` / `disconnect`: a created or stopped container only changes the
  * networks it will join at its next start; a running one gets the interface added to (or
- * removed from) its network namespace at once. Under the container's lock, so that a start or
- * an exit never sees half of it.
+ * removed from) its network namespace at once, and its /etc/hosts and resolv.conf rewritten.
+ * Under the container's lock, so that a start or an exit never sees half of it.
  */
 import { ForbiddenError, NotImplementedError } from '../../errors.js';
 import type { NetworkRecord } from '../networks/network-record.js';
 import type { ContainerContext } from './container-context.js';
+import { rewriteEtcFiles } from './container-etc-files.js';
 import type { ContainerRecord } from './container-record.js';
 import type { EndpointRequest } from './create-request.js';
 import { networkModeKind } from './network-mode.js';
@@ -34,8 +35,9 @@ export async function connectContainer(
     if (!state || (rec.state.status !== 'running' && rec.state.status !== 'paused'))
       return ctx.store.save(withEndpoint);
     const attached = await networking.connect(withEndpoint, state, net.name, ctx.store.all());
+    let saved: ContainerRecord;
     try {
-      return await ctx.store.save({
+      saved = await ctx.store.save({
         ...withEndpoint,
         state: {
           ...rec.state,
@@ -46,6 +48,9 @@ export async function connectContainer(
       await networking.disconnect(withEndpoint, state, attached);
       throw e;
     }
+    // As dockerd: /etc/hosts gains the new address; the first user network brings its DNS.
+    await rewriteEtcFiles(ctx, saved);
+    return saved;
   });
 }
 
@@ -67,7 +72,7 @@ export async function disconnectContainer(
     const state = rec.state.network;
     const attached = state?.endpoints.find((e) => e.networkId === net.id);
     if (state && attached) await networking.disconnect(rec, state, attached);
-    return ctx.store.save({
+    const saved = await ctx.store.save({
       ...rec,
       endpoints,
       state: state
@@ -77,6 +82,10 @@ export async function disconnectContainer(
           }
         : rec.state,
     });
+    // The address goes from /etc/hosts; without a user network left, so does its DNS server
+    // (unlike dockerd, whose 127.0.0.11 stays in the namespace: aardvark's gateway does not).
+    if (state && attached) await rewriteEtcFiles(ctx, saved);
+    return saved;
   });
 }
 

@@ -66,12 +66,14 @@ const NONE: ResolvedLinks = { env: [], hosts: [] };
 
 /**
  * At start: the variables and /etc/hosts lines of the container's links. `network` is its
- * bridge setup (undefined when containers share the holder's namespace).
+ * bridge setup (undefined when containers share the holder's namespace). `strict` false (files
+ * rewritten while it runs): a link that cannot be resolved is left out instead of refused.
  */
 export function resolveLinks(
   rec: ContainerRecord,
   network: NetworkState | undefined,
   get: (ref: string) => ContainerRecord | undefined,
+  strict = true,
 ): ResolvedLinks {
   const mode = rec.hostConfig.networkMode;
   if (networkModeKind(mode).kind !== 'holder') return NONE;
@@ -85,11 +87,14 @@ export function resolveLinks(
     const linked = get(l.name);
     if (!linked) continue;
     const linkName = `/${rec.name}/${l.alias}`;
-    if (linked.state.status !== 'running' && linked.state.status !== 'paused')
+    const running = linked.state.status === 'running' || linked.state.status === 'paused';
+    if (!running && !strict) continue;
+    if (!running)
       throw new ConflictError(
         `Cannot link to a non running container: /${linked.name} AS ${linkName}`,
       );
     const ip = bridgeAddress(linked, network !== undefined);
+    if (ip === undefined && !strict) continue;
     if (ip === undefined)
       throw new ConflictError(
         `Cannot link to /${linked.name}, as it does not belong to the default network`,

@@ -14,14 +14,14 @@ describe('host-gateway and link lines in /etc/hosts', () => {
   });
 
   it('resolves host-gateway to the given address; no host.docker.internal unless asked (as dockerd)', () => {
-    const plain = hostsFile('abc', '', 'holder', [], '172.17.0.2');
+    const plain = hostsFile('abc', '', 'holder', [], ['172.17.0.2']);
     assert.doesNotMatch(plain, /host\.docker\.internal/);
     const text = hostsFile(
       'abc',
       '',
       'holder',
       ['host.docker.internal:host-gateway', 'db:10.1.1.1'],
-      '172.17.0.2',
+      ['172.17.0.2'],
       { hostGateway: '192.168.7.1' },
     );
     assert.match(text, /^192\.168\.7\.1\thost\.docker\.internal$/m);
@@ -29,7 +29,7 @@ describe('host-gateway and link lines in /etc/hosts', () => {
   });
 
   it('link lines come after --add-host and before the own address', () => {
-    const text = hostsFile('abc', '', 'holder', ['x:1.2.3.4'], '172.17.0.2', {
+    const text = hostsFile('abc', '', 'holder', ['x:1.2.3.4'], ['172.17.0.2'], {
       links: [{ ip: '172.17.0.3', names: 'dbalias 0123456789ab db' }],
     });
     const lines = text.trim().split('\n');
