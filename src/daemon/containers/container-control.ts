@@ -8,6 +8,7 @@ import type { ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerRunner } from './container-runner.js';
 import { validateName } from './container-names.js';
+import { renameInLinks } from './link-updates.js';
 import { unpublishPorts } from './publish-ports.js';
 import { parseSignal } from './signals.js';
 
@@ -137,6 +138,8 @@ export class ContainerControl {
         throw e;
       });
     });
+    // After the lock is released: the linking containers' records take their own locks.
+    await renameInLinks(this.ctx, rec.id, rec.name, name);
     this.ctx.events.publish('container', 'rename', rec.id, {
       ...attrs(rec),
       name,

@@ -21,6 +21,7 @@ import { portRequests, publishPorts, unpublishPorts } from './publish-ports.js';
 import { AttachHub } from './attach-hub.js';
 import { ExitWaiters } from './exit-waiters.js';
 import { writeEtcFiles } from './container-etc-files.js';
+import { refreshLinkers } from './link-updates.js';
 import { withLinkEnv } from './legacy-links.js';
 import { networkModeKind } from './network-mode.js';
 import { containerNamespaces, notRunning } from './namespaces.js';
@@ -223,6 +224,8 @@ export class ContainerRunner {
     // Where a start's time goes (ms since it began), for `--debug` and the run-latency benchmark.
     this.ctx.log.debug({ id, phases }, 'container started');
     this.ctx.events.publish('container', 'start', id, { image: rec.config.image, name: rec.name });
+    // Containers linking to this one reach it at its new address (dockerd updates their hosts).
+    await refreshLinkers(this.ctx, started);
     this.hooks.onStarted(started, task);
     this.monitor(id, task);
   }

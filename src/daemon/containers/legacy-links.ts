@@ -150,3 +150,28 @@ export function linkHostsEntry(
   const names = [alias, linked.hostname, ...(alias !== linked.name ? [linked.name] : [])];
   return { ip, names: names.join(' ') };
 }
+
+/**
+ * A stored link after a rename: dockerd links containers, not names, and inspect shows the
+ * current names (`/db2:/web/dbalias` once db is db2; `/db:/web2/dbalias` once web is web2).
+ */
+export function renamedLink(raw: string, linking: string, from: string, to: string): string {
+  const l = parseLink(raw);
+  return storedLink(l.name === from ? to : l.name, linking, l.alias);
+}
+
+/**
+ * The linking container's /etc/hosts with the linked container's new address on the line of
+ * its alias (the alias is the line's first name): what dockerd does to the files of a
+ * container's parents when it starts again (libnetwork's OptionParentUpdate). The rest of the
+ * file, edits included, stays as it is.
+ */
+export function retargetHostsLine(text: string, alias: string, ip: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const m = /^(\S+)(\s+)(\S+)(.*)$/.exec(line);
+      return m && m[3] === alias && !line.startsWith('#') ? `${ip}${m[2]}${m[3]}${m[4]}` : line;
+    })
+    .join('\n');
+}
