@@ -49,7 +49,10 @@ export async function renameInLinks(
  * container linking to it carries its address now. Written in place (the file is bind-mounted);
  * best effort, logged.
  */
-export async function refreshLinkers(ctx: ContainerContext, started: ContainerRecord): Promise<void> {
+export async function refreshLinkers(
+  ctx: ContainerContext,
+  started: ContainerRecord,
+): Promise<void> {
   const ip = started.state.network?.endpoints.find((e) => e.networkName === 'bridge')?.ipv4Address;
   if (!ip) return;
   for (const rec of ctx.store.all()) {
