@@ -418,7 +418,6 @@ export class ContainerRunner {
   ): Promise<SpecInput> {
     const subpaths = await mountSubpaths(this.ctx, rec, this.bundle(rec.id), held);
     const hc = rec.hostConfig;
-    const net = networkModeKind(hc.networkMode);
     const pidOf = (ref: string): number => {
       const other = this.ctx.store.find(ref);
       const t = this.tasks.get(other.id);
