@@ -56,8 +56,11 @@ export function hostsFile(
   domainname: string,
   net: NetworkModeKind,
   extraHosts: readonly string[],
-  /** The container's addresses on its bridge networks, when it has its own namespace. */
-  ownIps: readonly string[] = [],
+  /**
+   * The container's addresses on its bridge networks when it has its own namespace (none left
+   * after a disconnect from its last network: no line, as dockerd); undefined when it has not.
+   */
+  ownIps?: readonly string[],
   more: HostsExtras = {},
 ): string {
   const lines = [
@@ -77,7 +80,7 @@ export function hostsFile(
   }
   for (const l of more.links ?? []) lines.push(`${l.ip}\t${l.names}`);
   const fqdn = domainname ? `${hostname}.${domainname} ${hostname}` : hostname;
-  if (ownIps.length > 0) for (const ip of ownIps) lines.push(`${ip}\t${fqdn}`);
+  if (ownIps) lines.push(...ownIps.map((ip) => `${ip}\t${fqdn}`));
   else if (net === 'holder') lines.push(`${SLIRP_CONTAINER_IP}\t${fqdn}`);
   else if (net === 'none' || net === 'host') lines.push(`127.0.1.1\t${fqdn}`);
   return `${lines.join('\n')}\n`;

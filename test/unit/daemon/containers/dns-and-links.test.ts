@@ -183,3 +183,12 @@ describe('legacy links follow the linked container', () => {
     );
   });
 });
+
+describe('/etc/hosts without a network left', () => {
+  it('has no own line once the last network is disconnected (own namespace, no address)', () => {
+    const lines = hostsFile('abc', '', 'holder', [], []).trim().split('\n');
+    assert.equal(lines.at(-1), 'ff02::2\tip6-allrouters');
+    // Sharing the holder's namespace (no bridges): slirp4netns's address.
+    assert.match(hostsFile('abc', '', 'holder', []), /^10\.0\.2\.100\tabc$/m);
+  });
+});
