@@ -11,7 +11,8 @@
  *   skiffd can forward or demultiplex it as is.
  * stdin -> conmon: read in chunks of at most 8192 bytes (conmon's buffer) and sent one message
  *   each; EOF on stdin becomes shutdown(SHUT_WR), which makes conmon close the container's stdin.
- * Exits 0 when conmon closes the socket (the container's output is over).
+ * Exits 0 when conmon closes the socket (the container's output is over), once every message
+ * conmon wrote before closing is out (a close that resets the connection included).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -68,6 +69,7 @@ int main(int argc, char **argv) {
 
   static char buf[BUF + 8];
   int stdin_open = 1;
+  int reset = 0;
   for (;;) {
     struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
     int n = poll(p, stdin_open ? 2 : 1, -1);
@@ -79,6 +81,13 @@ int main(int argc, char **argv) {
       ssize_t r = recv(fd, buf + 7, BUF + 1, 0);
       if (r < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;
+        /* conmon closed its end while a message we sent it (stdin) was still unread: the
+         * kernel then reports ECONNRESET once, ahead of the messages conmon wrote before it
+         * closed (a short-lived TTY process's whole output), which the next recv returns. */
+        if (errno == ECONNRESET && !reset) {
+          reset = 1;
+          continue;
+        }
         return 0;
       }
       if (r == 0) return 0;
