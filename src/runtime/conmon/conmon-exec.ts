@@ -30,7 +30,10 @@ export async function conmonTtyExec(
   io: ExecIO,
 ): Promise<ExecProcess> {
   const dir = join(bundle, 'exec', cuuidOf(execId));
+  // conmon writes both `<exit-dir>/<exec id>` and `<persist-dir>/exit`: the persist dir must not
+  // hold the exit dir as `exit`, or conmon dies writing that file before it reports the exit code.
   await mkdir(join(dir, 'exit'), { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, 'persist'), { mode: 0o700 });
   const processFile = join(dir, 'process.json');
   await writeFile(processFile, JSON.stringify(toOciProcess(spec)));
   const argv = conmonExecArgv({
@@ -44,7 +47,7 @@ export async function conmonTtyExec(
       conmonPidFile: join(dir, 'conmon.pid'),
       containerPidFile: join(dir, 'pid'),
       exitDir: join(dir, 'exit'),
-      persistDir: dir,
+      persistDir: join(dir, 'persist'),
       socketDir: c.socketDir,
     },
     tty: true,
