@@ -10,6 +10,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { InternalError } from '../errors.js';
+import type { OciResources } from './spec/oci-spec.js';
 
 /**
  * The OCI runtime refused to start an exec'd process (missing or non-executable command, bad
@@ -129,6 +130,11 @@ export interface Task {
   /** Needs a usable freezer; otherwise rejects with UnavailableError naming the reason. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /**
+   * New cgroup limits for the running container (`docker update`). False when the container has
+   * no cgroup of its own to change (no delegated cgroup v2): nothing was done.
+   */
+  update(resources: OciResources): Promise<boolean>;
   /** Processes of the container as `ps` would list them (pid, user, command) — for docker top. */
   processes(): Promise<readonly number[]>;
   state(): Promise<TaskState>;

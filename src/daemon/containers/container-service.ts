@@ -245,7 +245,7 @@ export class ContainerService {
   }
 
   update(ref: string, u: UpdateRequest): Promise<string[]> {
-    return updateContainer(this.ctx, ref, u);
+    return updateContainer(this.ctx, ref, u, (id) => this.runner.task(id));
   }
 
   /** Which containers use an image (for `docker rmi`'s 409). */

@@ -1,5 +1,7 @@
 /** `docker container prune` and `docker update`. */
-import { ConflictError } from '../../errors.js';
+import { ConflictError, InternalError, messageOf } from '../../errors.js';
+import type { Task } from '../../runtime/runtime.js';
+import { ociResources } from '../../runtime/spec/build-spec.js';
 import type { ContainerContext } from './container-context.js';
 import {
   NO_RESOURCE_LIMITS,
@@ -84,6 +86,8 @@ export async function updateContainer(
   ctx: ContainerContext,
   ref: string,
   u: UpdateRequest,
+  /** The running task of a container, to apply new limits to it at once. */
+  taskOf: (id: string) => Task | undefined = () => undefined,
 ): Promise<string[]> {
   const rec = ctx.store.find(ref);
   if (u.resources?.nanoCpus !== undefined) checkNanoCpus(u.resources.nanoCpus, ctx.host.ncpu);
@@ -97,6 +101,18 @@ export async function updateContainer(
   };
   await ctx.locks.with(`container:${rec.id}`, async () => {
     const cur = ctx.store.find(rec.id);
+    // A running container gets its new limits now, as with dockerd (where a cgroup of its own
+    // exists: delegated cgroup v2; otherwise the warnings below say so). The record changes
+    // only when the runtime took them.
+    const task = cur.state.status === 'running' ? taskOf(rec.id) : undefined;
+    if (task && u.resources && Object.keys(changedResources(u.resources)).length > 0) {
+      const { devices: _devices, ...limits } = ociResources(hostConfig.resources);
+      await task.update(limits).catch((e: unknown) => {
+        throw new InternalError(`Cannot update container ${rec.id}: ${messageOf(e)}`, {
+          cause: e,
+        });
+      });
+    }
     await ctx.store.save({ ...cur, hostConfig });
   });
   ctx.events.publish('container', 'update', rec.id, { image: rec.config.image, name: rec.name });

@@ -24,7 +24,9 @@ import {
   signalArg,
   startCommand,
   stateCommand,
+  updateCommand,
 } from '../oci/runtime-commands.js';
+import type { OciResources } from '../spec/oci-spec.js';
 import { openAttach } from './attach-bridge.js';
 import { cuuidOf, type ConmonContext } from './conmon-context.js';
 import { processesInPidNamespaceOf } from './container-processes.js';
@@ -101,6 +103,14 @@ export class ConmonTask implements Task {
     if (!this.c.freezer.usable)
       throw new UnavailableError(`cannot unpause: ${this.c.freezer.reason}`);
     await run(this.c.runtimePath, resumeCommand(this.c.globalArgs, this.id));
+  }
+
+  async update(resources: OciResources): Promise<boolean> {
+    // Without a delegated cgroup the container was created without one (the rootless spec pass
+    // drops the limits): there is nothing for the runtime to change.
+    if (!this.c.cgroups) return false;
+    await run(this.c.runtimePath, updateCommand(this.c.globalArgs, this.id, resources));
+    return true;
   }
 
   processes(): Promise<readonly number[]> {

@@ -73,6 +73,20 @@ export const resumeCommand = (global: readonly string[], id: string): Command<vo
   parse: () => undefined,
 });
 
+/**
+ * `update --resources -`: new cgroup limits for a running container, as an OCI LinuxResources
+ * document on stdin (runc and crun both read it so).
+ */
+export const updateCommand = (
+  global: readonly string[],
+  id: string,
+  resources: unknown,
+): Command<void> => ({
+  argv: [...global, 'update', '--resources', '-', id],
+  input: JSON.stringify(resources),
+  parse: () => undefined,
+});
+
 /** `exec --process <file>`: the process spec comes as a file (config.json's `process` shape). */
 export function execArgv(
   global: readonly string[],

@@ -259,7 +259,11 @@ function sysctls(i: SpecInput): { sysctl?: Record<string, string> } {
 }
 
 function resources(i: SpecInput): OciResources {
-  const r = i.hostConfig.resources;
+  return ociResources(i.hostConfig.resources);
+}
+
+/** A container's limits as OCI LinuxResources (the spec at create; `runtime update` later). */
+export function ociResources(r: SpecInput['hostConfig']['resources']): OciResources {
   const out: OciResources = { devices: [{ allow: false, access: 'rwm' }] };
   if (
     r.memory ||

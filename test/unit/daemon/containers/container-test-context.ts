@@ -3,6 +3,7 @@
  * event bus and ContainerRunner over temp directories; in-memory stand-ins for what needs a
  * user namespace (snapshots, mounts, the OCI runtime) and for rootlesskit's port API.
  */
+import type { OciResources } from '../../../../src/runtime/spec/oci-spec.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,12 @@ export class FakeTask implements Task {
   }
   resize(): Promise<void> {
     return Promise.resolve();
+  }
+  /** The limits the last update asked for (as with a delegated cgroup). */
+  updated: OciResources | undefined;
+  update(resources: OciResources): Promise<boolean> {
+    this.updated = resources;
+    return Promise.resolve(true);
   }
   wait(): Promise<Exit> {
     return this.exited;
