@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   cpSync,
+  existsSync,
   chmodSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -49,7 +50,7 @@ function pick(kind) {
 }
 
 /** Runs node --test; returns {pass, fail} parsed from a TAP copy of the report. */
-function nodeTest(files, { concurrency, env } = {}) {
+function nodeTest(files, { concurrency, env, cwd = root } = {}) {
   if (files.length === 0) return { pass: 0, fail: 0, ok: true };
   const tapDir = mkdtempSync(join(tmpdir(), 'skiff-tap-'));
   chmodSync(tapDir, 0o777);
@@ -66,7 +67,7 @@ function nodeTest(files, { concurrency, env } = {}) {
   if (concurrency) args.push(`--test-concurrency=${concurrency}`);
   args.push('--test-timeout=900000', ...files);
   const r = spawnSync(process.execPath, args, {
-    cwd: root,
+    cwd,
     stdio: 'inherit',
     env: env ?? process.env,
   });
@@ -86,6 +87,15 @@ function nodeTest(files, { concurrency, env } = {}) {
 }
 
 function build() {
+  // A checkout where only ./quickstart.sh ran as root has no node_modules: the quickstart built
+  // a copy in /opt/skiff, because its user could not read this one.
+  if (!existsSync(join(root, 'node_modules'))) {
+    const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+    if (ci.status !== 0) {
+      console.error('npm ci failed');
+      process.exit(1);
+    }
+  }
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('build failed');
@@ -109,17 +119,7 @@ function runE2eAsTestUser(files) {
   const user = ensure.stdout.trim();
   const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim();
   const home = spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout.split(':')[5];
-  // The test user must be able to read the checkout; when a parent directory is closed to it,
-  // run from a copy it owns.
-  let cwd = root;
-  if (
-    spawnSync('runuser', ['-u', user, '--', 'test', '-r', join(root, 'package.json')]).status !== 0
-  ) {
-    cwd = mkdtempSync(join(tmpdir(), 'skiff-e2e-src-'));
-    cpSync(root, cwd, { recursive: true });
-    spawnSync('chown', ['-R', `${user}:`, cwd]);
-    console.log(`(running e2e tests from a copy at ${cwd}: ${user} cannot read ${root})`);
-  }
+  const cwd = checkoutReadableBy(user, { chown: true });
   const env = [
     `HOME=${home}`,
     `USER=${user}`,
@@ -152,6 +152,23 @@ function runE2eAsTestUser(files) {
   spawnSync('pkill', ['-KILL', '-u', user]);
   if (smallFs) unmountSmallFs(smallFs);
   return r.status ?? 1;
+}
+
+/**
+ * The checkout, or a copy of it when `user` cannot read it (a clone under /root): the tests run
+ * the daemon and the CLI from there as that user. The copy is the caller's to remove.
+ */
+function checkoutReadableBy(user, { chown }) {
+  if (
+    spawnSync('runuser', ['-u', user, '--', 'test', '-r', join(root, 'package.json')]).status === 0
+  )
+    return root;
+  const copy = mkdtempSync(join(tmpdir(), 'skiff-test-src-'));
+  cpSync(root, copy, { recursive: true });
+  spawnSync(chown ? 'chown' : 'chmod', chown ? ['-R', `${user}:`, copy] : ['-R', 'a+rX', copy]);
+  chmodSync(copy, 0o755);
+  console.log(`(running tests from a copy at ${copy}: ${user} cannot read ${root})`);
+  return copy;
 }
 
 // A small filesystem the test user owns, for the disk-full tests (issue 8): the user cannot
@@ -208,7 +225,10 @@ if (suite === 'e2e' || suite === 'all') {
     // What only root can arrange (a user with no subuids, running the daemon as root) first.
     const rootFiles = pick('e2e-root');
     if (rootFiles.length > 0) {
-      const r = nodeTest(rootFiles);
+      // refusals.test.ts runs the CLI as a user of its own, without subordinate ids.
+      const cwd = checkoutReadableBy('nobody', { chown: false });
+      const r = nodeTest(rootFiles, { cwd });
+      if (cwd !== root) rmSync(cwd, { recursive: true, force: true });
       summary.push(`e2e-root: ${r.pass} passed, ${r.fail} failed`);
       failed ||= !r.ok;
     }
