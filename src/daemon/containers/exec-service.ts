@@ -5,6 +5,7 @@
  * while and is then dropped, as dockerd's exec GC does: otherwise a container that runs a
  * health check or a `docker exec` every few seconds for months would hold every one of them.
  */
+import { goErrnoText } from '../../runtime/oci/go-errno-text.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, EngineError, NotFoundError, type ErrorKind } from '../../errors.js';
@@ -254,7 +255,7 @@ export class ExecService {
 
 /** dockerd's wording and kind: a missing or non-executable command is the caller's error. */
 function execStartError(e: ExecStartFailed): ExecStartError {
-  const message = `OCI runtime exec failed: ${e.message}: unknown`;
+  const message = `OCI runtime exec failed: ${goErrnoText(e.message)}: unknown`;
   const kind: ErrorKind =
     /executable file not found|no such file or directory|permission denied/i.test(e.message)
       ? 'invalid-argument'
