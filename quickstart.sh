@@ -54,7 +54,10 @@ if [ "${1:-}" = "--as-user" ]; then
   exit 0
 fi
 
-command -v node >/dev/null || { log "Node.js 20 is required (apt-get install nodejs npm)"; exit 1; }
+need_node='Node.js >= 20.6 is required (Debian 12'"'"'s own nodejs is 18: use NodeSource'"'"'s node_20.x or nvm; see the README)'
+command -v node >/dev/null || { log "$need_node"; exit 1; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=6)?0:1)' ||
+  { log "found Node.js $(node --version): $need_node"; exit 1; }
 command -v docker >/dev/null || log "note: no docker CLI found; install one to talk to skiff (the API is Docker's)"
 
 if [ "$(id -u)" = 0 ]; then

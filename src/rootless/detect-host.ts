@@ -110,9 +110,14 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
       `WARNING: OCI runtime ${r.name} cannot run containers on this host (${r.reason})${runtime ? `; using ${runtime.name} ${runtime.version}` : ''}`,
     );
   }
+  // "install runc" only when none is installed: a runtime that is there but failed its probe
+  // is named above with the reason.
+  const installed = detection.rejected.some((r) => r.reason !== 'not installed');
   if (!runtime)
     warnings.push(
-      'WARNING: no OCI runtime can run containers on this host: install runc (apt-get install runc)',
+      installed
+        ? 'WARNING: no OCI runtime can run containers on this host: see the reasons above'
+        : 'WARNING: no OCI runtime can run containers on this host: install runc (apt-get install runc)',
     );
   if (!binaries.conmon)
     warnings.push(
