@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TestDaemon } from '../../helpers/daemon.js';
 import { docker, dockerOk } from '../../helpers/docker-cli.js';
 import { daemonWithBusybox, eventually } from '../../helpers/container-fixture.js';
-import { exec, execOk } from '../../helpers/exec.js';
+import { exec, execOk, type ExecResult } from '../../helpers/exec.js';
 import { freePort } from '../../helpers/registry.js';
 
 /** httpd on port 80 with /cgi-bin/ip answering the client's address. */
@@ -26,6 +26,36 @@ const WHO_AM_I = [
     'exec httpd -f -p 80 -h /w',
   ].join(' && '),
 ];
+
+/** `docker run -d --name <name> -p <publish> [extra] busybox <WHO_AM_I>`; the CLI's result. */
+function tryWhoAmI(
+  d: TestDaemon,
+  name: string,
+  publish: string,
+  extra: readonly string[] = [],
+): Promise<ExecResult> {
+  return docker(d, ['run', '-d', '--name', name, '-p', publish, ...extra, 'busybox', ...WHO_AM_I]);
+}
+
+/** The same, which must succeed. */
+function runWhoAmI(
+  d: TestDaemon,
+  name: string,
+  publish: string,
+  extra: readonly string[] = [],
+): Promise<string> {
+  return dockerOk(d, [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-p',
+    publish,
+    ...extra,
+    'busybox',
+    ...WHO_AM_I,
+  ]);
+}
 
 /** The host's first non-loopback IPv4 address: a client the container can tell apart. */
 function hostAddress(): string | undefined {
@@ -103,61 +133,23 @@ describe(
 
       it('a container on the default bridge sees the real client address, on a user network too', async () => {
         const port = await freePort();
-        await dockerOk(d, [
-          'run',
-          '-d',
-          '--name',
-          'who',
-          '-p',
-          `${port}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
+        await runWhoAmI(d, 'who', `${port}:80`);
         assert.equal(await seenFrom(external ?? '', port), external);
         // The host's loopback reaches the holder as slirp4netns's host address.
         assert.equal(await seenFrom('127.0.0.1', port), '10.0.2.2');
 
         await dockerOk(d, ['network', 'create', 'srcnet']);
         const port2 = await freePort();
-        await dockerOk(d, [
-          'run',
-          '-d',
-          '--name',
-          'who2',
-          '--network',
-          'srcnet',
-          '-p',
-          `${port2}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
+        await runWhoAmI(d, 'who2', `${port2}:80`, ['--network', 'srcnet']);
         assert.equal(await seenFrom(external ?? '', port2), external);
       });
 
       it('the forward goes with the container: its port then reaches the next one', async () => {
         const port = await freePort();
-        await dockerOk(d, [
-          'run',
-          '-d',
-          '--name',
-          'first',
-          '-p',
-          `${port}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
+        await runWhoAmI(d, 'first', `${port}:80`);
         assert.equal(await seenFrom(external ?? '', port), external);
         await dockerOk(d, ['rm', '-f', 'first']);
-        await dockerOk(d, [
-          'run',
-          '-d',
-          '--name',
-          'second',
-          '-p',
-          `${port}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
+        await runWhoAmI(d, 'second', `${port}:80`);
         const ip = (
           await dockerOk(d, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'second'])
         ).trim();
@@ -178,26 +170,8 @@ describe(
 
       it('one port number on two host addresses is refused with a clear message', async () => {
         const port = await freePort();
-        await dockerOk(d, [
-          'run',
-          '-d',
-          '--name',
-          'lo',
-          '-p',
-          `127.0.0.1:${port}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
-        const r = await docker(d, [
-          'run',
-          '-d',
-          '--name',
-          'ext',
-          '-p',
-          `${external ?? ''}:${port}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
+        await runWhoAmI(d, 'lo', `127.0.0.1:${port}:80`);
+        const r = await tryWhoAmI(d, 'ext', `${external ?? ''}:${port}:80`);
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /port is already allocated \(with the slirp4netns port driver/);
         assert.equal(await seenFrom('127.0.0.1', port), '10.0.2.2');
@@ -274,16 +248,7 @@ describe(
 
       it('the container sees its bridge gateway', async () => {
         const port = await freePort();
-        await dockerOk(d, [
-          'run',
-          '-d',
-          '--name',
-          'who',
-          '-p',
-          `${port}:80`,
-          'busybox',
-          ...WHO_AM_I,
-        ]);
+        await runWhoAmI(d, 'who', `${port}:80`);
         const gateway = (
           await dockerOk(d, ['inspect', '-f', '{{.NetworkSettings.Gateway}}', 'who'])
         ).trim();
