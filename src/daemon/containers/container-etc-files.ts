@@ -35,7 +35,7 @@ export async function writeEtcFiles(
   const hc = rec.hostConfig;
   const kind = networkModeKind(hc.networkMode).kind;
   const hostname = containerHostname(rec, ctx.host.hostname, kind);
-  const links = resolveLinks(rec, network, (ref) => findOrUndefined(ctx, ref), strict);
+  const links = resolveLinks(rec, network, (ref) => ctx.store.lookup(ref), strict);
   await writeContainerFiles(
     rec,
     hostname,
@@ -83,12 +83,4 @@ export function bridgeFiles(network: NetworkState): { ips: string[]; dnsServers:
     .filter((e) => e.networkName !== 'bridge' && e.gateway !== '')
     .map((e) => e.gateway);
   return { ips, dnsServers: [...new Set(dnsServers)] };
-}
-
-function findOrUndefined(ctx: ContainerContext, ref: string): ContainerRecord | undefined {
-  try {
-    return ctx.store.find(ref);
-  } catch {
-    return undefined;
-  }
 }

@@ -77,6 +77,15 @@ export class ContainerStore {
     throw new NotFoundError(`No such container: ${ref}`);
   }
 
+  /** As find, for callers to whom a container that is gone (or ambiguous) is simply none. */
+  lookup(ref: string): ContainerRecord | undefined {
+    try {
+      return this.find(ref);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Reserves a name for a new container (create is not atomic: two creates must not share one). */
   reserveName(name: string, id: string): void {
     const owner = this.byName.get(name);

@@ -9,12 +9,10 @@ import { messageOf } from '../../errors.js';
 import type { ContainerContext } from './container-context.js';
 import type { ContainerRecord } from './container-record.js';
 import { parseLink, renamedLink, retargetHostsLine } from './legacy-links.js';
-import { networkModeKind } from './network-mode.js';
+import { isDefaultBridgeMode } from './network-mode.js';
 
-const onDefaultBridge = (rec: ContainerRecord): boolean => {
-  const mode = rec.hostConfig.networkMode;
-  return networkModeKind(mode).kind === 'holder' && ['', 'default', 'bridge'].includes(mode);
-};
+const onDefaultBridge = (rec: ContainerRecord): boolean =>
+  isDefaultBridgeMode(rec.hostConfig.networkMode);
 
 /**
  * After `docker rename`: every default-bridge container whose links name `from` (and the
@@ -60,7 +58,7 @@ export async function refreshLinkers(
     if (rec.state.status !== 'running' && rec.state.status !== 'paused') continue;
     const aliases = rec.hostConfig.links
       .map(parseLink)
-      .filter((l) => find(ctx, l.name) === started.id)
+      .filter((l) => ctx.store.lookup(l.name)?.id === started.id)
       .map((l) => l.alias);
     if (aliases.length === 0) continue;
     try {
@@ -70,13 +68,5 @@ export async function refreshLinkers(
     } catch (e) {
       ctx.log.warn({ id: rec.id, err: messageOf(e) }, 'updating a linked address failed');
     }
-  }
-}
-
-function find(ctx: ContainerContext, ref: string): string | undefined {
-  try {
-    return ctx.store.find(ref).id;
-  } catch {
-    return undefined;
   }
 }

@@ -19,8 +19,13 @@ export function networkModeKind(mode: string): { kind: NetworkModeKind; containe
   return { kind: 'holder' };
 }
 
+/** The default bridge's spellings: none given, `default`, `bridge`. */
+export function isDefaultBridgeMode(mode: string): boolean {
+  return mode === '' || mode === 'default' || mode === 'bridge';
+}
+
 /** Without bridge networks, only the default one exists. */
 export function checkNetworkMode(mode: string): void {
-  if (networkModeKind(mode).kind === 'holder' && !['default', 'bridge', ''].includes(mode))
+  if (networkModeKind(mode).kind === 'holder' && !isDefaultBridgeMode(mode))
     throw new NotFoundError(`network ${mode} not found`);
 }

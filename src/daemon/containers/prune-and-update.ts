@@ -94,10 +94,11 @@ export async function updateContainer(
   const conflict = updateConflict(rec.hostConfig, u);
   // dockerd 28 (container.UpdateContainer): a 409 naming the container.
   if (conflict) throw new ConflictError(`Cannot update container ${rec.id}: ${conflict}`);
+  const changed = changedResources(u.resources ?? {});
   const hostConfig: HostConfig = {
     ...rec.hostConfig,
     ...(u.restartPolicy ? { restartPolicy: u.restartPolicy } : {}),
-    resources: { ...rec.hostConfig.resources, ...changedResources(u.resources ?? {}) },
+    resources: { ...rec.hostConfig.resources, ...changed },
   };
   await ctx.locks.with(`container:${rec.id}`, async () => {
     const cur = ctx.store.find(rec.id);
@@ -105,7 +106,7 @@ export async function updateContainer(
     // exists: delegated cgroup v2; otherwise the warnings below say so). The record changes
     // only when the runtime took them.
     const task = cur.state.status === 'running' ? taskOf(rec.id) : undefined;
-    if (task && u.resources && Object.keys(changedResources(u.resources)).length > 0) {
+    if (task && Object.keys(changed).length > 0) {
       const { devices: _devices, ...limits } = ociResources(hostConfig.resources);
       await task.update(limits).catch((e: unknown) => {
         throw new InternalError(`Cannot update container ${rec.id}: ${messageOf(e)}`, {
