@@ -18,6 +18,7 @@ import { RegistryHosts } from '../registry/registry-hosts.js';
 import { createSnapshotDriver } from '../snapshot/create-driver.js';
 import { spreadSubdirectories } from '../snapshot/spread-directories.js';
 import { RootfsMounter } from '../snapshot/mount-rootfs.js';
+import { BlobLeases } from '../daemon/images/layer-blobs.js';
 import { ImageService } from '../daemon/images/image-service.js';
 import { BuildService } from '../build/build-service.js';
 import { stepContainers } from './build-adapters.js';
@@ -86,6 +87,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     maxConcurrentDownloads: config.maxConcurrentDownloads,
     maxConcurrentUploads: config.maxConcurrentUploads,
     locks: new KeyLock(),
+    leases: new BlobLeases(),
     containersUsing: () => [],
   };
   const images = new ImageService(imageCtx, join(config.dataRoot, 'tmp'));

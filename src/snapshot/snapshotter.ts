@@ -96,6 +96,14 @@ export interface ApplyResult {
  */
 export interface LayerApplier {
   apply(key: string, tar: Readable, signal?: AbortSignal): Promise<ApplyResult>;
+  /**
+   * Committed layer `key`'s tar rebuilt byte for byte from what the driver kept when it was
+   * applied (a tar-split), checked against `diffId` as it streams; undefined when the driver kept
+   * none for it (then the layer's blob is the only source of its tar).
+   */
+  layerTar(key: string, diffId: string): Promise<Readable | undefined>;
+  /** Whether `layerTar` can rebuild committed layer `key` (it kept a complete tar-split). */
+  canRebuild(key: string): Promise<boolean>;
 }
 
 export interface Change {

@@ -6,6 +6,7 @@ import type { RegistryHosts } from '../../registry/registry-hosts.js';
 import type { SnapshotDriver } from '../../snapshot/snapshotter.js';
 import type { KeyLock } from '../../store/key-lock.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { BlobLeases } from './layer-blobs.js';
 
 export interface ImageContext {
   readonly content: ContentStore;
@@ -20,6 +21,8 @@ export interface ImageContext {
   readonly maxConcurrentDownloads: number;
   readonly maxConcurrentUploads: number;
   readonly locks: KeyLock;
+  /** Layer blobs in use by a pull, push or save: not dropped under them (layer-blobs.ts). */
+  readonly leases: BlobLeases;
   /** Who uses an image (containers), injected once containers exist. */
   containersUsing: (imageId: string) => { id: string; running: boolean }[];
 }

@@ -33,6 +33,8 @@ import { decompress } from './decompress.js';
 import { MAX_CONFIG_BYTES, type ImageContext } from './image-context.js';
 import { shortDigest, type ProgressSink } from './progress.js';
 import { Semaphore } from './semaphore.js';
+import { dropRebuildableBlobs } from './layer-blobs.js';
+import type { StoredImage } from '../../image/image-store.js';
 import {
   commitLayer,
   extractLayer,
@@ -111,18 +113,20 @@ export async function pullImage(
   const id = manifest.config.digest;
   const chainIds = computeChainIds(config.diffIds);
   const existing = ctx.store.get(id);
-  const sizes = await unpackAll(
-    ctx,
-    client,
-    manifest.layers,
-    config.diffIds,
-    chainIds,
-    progress,
-    req.signal,
-  );
-  await ctx.content.put(got.bytes, digest);
-  if (!existing)
-    await ctx.store.put({
+  const release = ctx.leases.hold(manifest.layers.map((l) => l.digest));
+  let stored: StoredImage | undefined;
+  try {
+    const sizes = await unpackAll(
+      ctx,
+      client,
+      manifest.layers,
+      config.diffIds,
+      chainIds,
+      progress,
+      req.signal,
+    );
+    await ctx.content.put(got.bytes, digest);
+    stored = existing ?? {
       id,
       layers: manifest.layers,
       diffIds: config.diffIds,
@@ -132,7 +136,15 @@ export async function pullImage(
       manifestDigest: digest,
       manifestMediaType: manifest.mediaType,
       addedAt: new Date().toISOString(),
-    });
+    };
+    if (!existing) await ctx.store.put(stored);
+  } finally {
+    release();
+  }
+  // The layers are unpacked and recorded: blobs their snapshots can rebuild are dead weight.
+  const freed = await dropRebuildableBlobs(ctx, stored);
+  if (freed > 0)
+    ctx.log.debug({ image: id, freed }, 'dropped layer blobs the snapshots can rebuild');
   const previous = ref.tag ? await ctx.store.tag(ref, id) : undefined;
   await ctx.store.addDigest(ref, repoDigest, id);
   progress({ status: `Digest: ${repoDigest}` });

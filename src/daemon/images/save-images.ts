@@ -11,9 +11,8 @@ import { NotFoundError } from '../../errors.js';
 import { MT } from '../../image/media-types.js';
 import { canonical, familiar, familiarRepository, parseReference } from '../../image/reference.js';
 import type { StoredImage } from '../../image/image-store.js';
-import { decompress } from './decompress.js';
 import type { ImageContext } from './image-context.js';
-import { layerCompression } from '../../image/media-types.js';
+import { layerTar } from './layer-blobs.js';
 import { layerSize } from './unpack-layer.js';
 
 interface Selected {
@@ -70,12 +69,13 @@ export function saveImages(ctx: ImageContext, selected: readonly Selected[]): Re
         layerPaths.push(path);
         ociLayers.push({ mediaType: MT.ociLayer, digest: diffId, size });
         if (written.has(path)) continue;
-        const stream = decompress(
-          await ctx.content.open(l.digest),
-          layerCompression(l.mediaType) ?? 'gzip',
-          ctx.zstd,
-        );
-        await pipeline(stream, pack.entry({ name: path, size, mode: 0o644, mtime: new Date(0) }));
+        const release = ctx.leases.hold([l.digest]);
+        try {
+          const stream = await layerTar(ctx, img, i);
+          await pipeline(stream, pack.entry({ name: path, size, mode: 0o644, mtime: new Date(0) }));
+        } finally {
+          release();
+        }
         written.add(path);
       }
       const ociManifest = Buffer.from(

@@ -5,6 +5,7 @@
  * fuse-overlayfs, which only differs in how it is mounted.
  */
 import { PassThrough, type Readable } from 'node:stream';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import { ConflictError } from '../../errors.js';
@@ -14,6 +15,7 @@ import { filterDiff, overlayDiff, toChanges, type DiffEntry } from '../layer-dif
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
 import { spreadSubdirectories } from '../spread-directories.js';
+import { TAR_SPLIT_FILE, rebuildLayerTar } from '../tar-split.js';
 import type {
   ApplyResult,
   Change,
@@ -115,6 +117,25 @@ export class OverlayDriver implements SnapshotDriver {
     });
   }
 
+  async layerTar(key: string, diffId: string): Promise<Readable | undefined> {
+    const split = await this.tarSplitOf(key);
+    const rec = this.store.get(key);
+    if (!split || !rec) return undefined;
+    return rebuildLayerTar(split, this.store.path(rec), diffId);
+  }
+
+  async canRebuild(key: string): Promise<boolean> {
+    return (await this.tarSplitOf(key)) !== undefined;
+  }
+
+  /** A committed layer's tar-split; the unpacker leaves one only where it is complete. */
+  private async tarSplitOf(key: string): Promise<string | undefined> {
+    const rec = this.store.get(key);
+    if (rec?.kind !== 'committed') return undefined;
+    const split = this.store.path(rec, TAR_SPLIT_FILE);
+    return (await exists(split)) ? split : undefined;
+  }
+
   async changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]> {
     return toChanges(await this.diffEntries(key, exclude));
   }
@@ -209,4 +230,11 @@ function toStream(p: Promise<Readable>): Readable {
     (e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))),
   );
   return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -115,6 +115,15 @@ export class VfsDriver implements SnapshotDriver {
     });
   }
 
+  /** vfs keeps no tar-split: its layers are full copies, footprint is not what it is for. */
+  layerTar(): Promise<Readable | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  canRebuild(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   async changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]> {
     const rec = this.store.require(key);
     const parent = rec.parent !== undefined ? this.store.get(rec.parent) : undefined;
