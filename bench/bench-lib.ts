@@ -162,3 +162,30 @@ export async function startSkiff(): Promise<{
     },
   };
 }
+
+/** Engine names of the one table `npm run bench` prints, in its column order. */
+export const TABLE_ENGINES = ['skiff', 'rootless-docker', 'podman-service', 'floor'] as const;
+
+/** One figure of one engine: what `npm run bench` gathers from every bench into one table. */
+export interface Figure {
+  /** The row, e.g. "`docker exec <c> true`". Same text from every engine. */
+  readonly metric: string;
+  /** skiff, rootless-docker, podman-service, or floor (bare runc, a bare Node server...). */
+  readonly engine: string;
+  readonly unit: string;
+  /** Every run's value (median, min and max are printed), or the single measurement. */
+  readonly values: readonly number[];
+  /** Whether lower numbers are better (times, memory) or higher (throughput). */
+  readonly better: 'lower' | 'higher';
+  /** The issue's aim for skiff, as text ("≤ 35 ms"). */
+  readonly aim?: string;
+}
+
+/**
+ * Prints a figure as a `#figure {json}` line: scripts/run-bench.mjs collects these from every
+ * bench and prints them as one table (and writes it into the README with --readme).
+ */
+export function emitFigure(f: Figure): void {
+  if (f.values.length === 0) return;
+  console.log(`#figure ${JSON.stringify(f)}`);
+}

@@ -20,6 +20,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import {
   DOCKER,
+  emitFigure,
   fmt,
   median,
   ratio,
@@ -233,6 +234,30 @@ function report(figures: Map<string, Figures>, bytes: number): void {
         `${String(f.coldHits)}/${String(f.cold.length)}`.padStart(21),
       ].join(' '),
     );
+  for (const [engine, f] of figures) {
+    const ctx = `${String(DIRS * FILES_PER_DIR)}-file context`;
+    emitFigure({
+      metric: `\`docker build\`, 6 steps, ${ctx}, cold`,
+      engine,
+      unit: 'ms',
+      values: f.cold,
+      better: 'lower',
+    });
+    emitFigure({
+      metric: `\`docker build\`, same, fully cached`,
+      engine,
+      unit: 'ms',
+      values: f.cached,
+      better: 'lower',
+    });
+    emitFigure({
+      metric: `\`docker build\`: ${ctx} upload to "Step 1"`,
+      engine,
+      unit: 'ms',
+      values: f.uploadBig,
+      better: 'lower',
+    });
+  }
   const s = figures.get('skiff');
   const dk = figures.get('rootless-docker');
   if (s && dk) {

@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import {
   DOCKER,
+  emitFigure,
   fmt,
   median,
   ratio,
@@ -49,12 +50,13 @@ interface Stats {
   median: number;
   min: number;
   max: number;
+  values: readonly number[];
 }
 
 interface Result {
   name: string;
-  hostMBs?: number;
-  c2cMBs?: number;
+  hostMBs?: Stats;
+  c2cMBs?: Stats;
   reqPerSec?: number;
   reqMedianMs?: number;
   runBridge?: Stats;
@@ -68,7 +70,7 @@ async function dk(e: Engine, args: readonly string[]): Promise<string> {
 }
 
 function stats(xs: readonly number[]): Stats {
-  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), values: xs };
 }
 
 /** One GET with its own connection; resolves with the status and the body's length. */
@@ -138,14 +140,14 @@ function curlMBs(port: number): number {
   return size / seconds / 1e6;
 }
 
-async function hostThroughput(e: Engine, port: number): Promise<number> {
+async function hostThroughput(e: Engine, port: number): Promise<Stats> {
   curlMBs(port); // warm-up: the file into the page cache, the forwarder's first connection
   const xs: number[] = [];
   for (let i = 0; i < ROUNDS; i++) xs.push(curlMBs(port));
-  return median(xs);
+  return stats(xs);
 }
 
-async function containerThroughput(e: Engine, serverIp: string): Promise<number> {
+async function containerThroughput(e: Engine, serverIp: string): Promise<Stats> {
   const url = `http://${serverIp}:8080/big`;
   // First line: the size of one fetch (checks the whole file arrives); then per round the
   // /proc/uptime before and after C2C_FETCHES fetches.
@@ -165,7 +167,7 @@ async function containerThroughput(e: Engine, serverIp: string): Promise<number>
     const [a = 0, b = 0] = l.split(' ').map(Number);
     return (BIG_BYTES * C2C_FETCHES) / (b - a) / 1e6;
   });
-  return median(xs);
+  return stats(xs);
 }
 
 async function smallRequests(port: number): Promise<{ perSec: number; medianMs: number }> {
@@ -263,10 +265,14 @@ function printTable(results: readonly Result[]): void {
   const skiff = results.find((r) => r.name === 'skiff');
   const byName = (n: string): Result | undefined => results.find((r) => r.name === n);
   const rows: { label: string; pick: (r: Result) => number | undefined; digits: number }[] = [
-    { label: `host → container MB/s (-p, ${BIG_MIB} MiB)`, pick: (r) => r.hostMBs, digits: 0 },
+    {
+      label: `host → container MB/s (-p, ${BIG_MIB} MiB)`,
+      pick: (r) => r.hostMBs?.median,
+      digits: 0,
+    },
     {
       label: `container → container MB/s (user net)`,
-      pick: (r) => r.c2cMBs,
+      pick: (r) => r.c2cMBs?.median,
       digits: 0,
     },
     { label: `small GETs via -p, requests/s`, pick: (r) => r.reqPerSec, digits: 0 },
@@ -331,6 +337,44 @@ async function main(): Promise<void> {
     if (r) results.push(r);
   }
   printTable(results);
+  for (const r of results) emitFigures(r);
+}
+
+/** This bench's figures for the one table of `npm run bench`. */
+function emitFigures(r: Result): void {
+  const engine = r.name;
+  const emit = (
+    metric: string,
+    unit: string,
+    values: readonly number[] | undefined,
+    better: 'lower' | 'higher',
+    aim?: string,
+  ): void => {
+    if (values) emitFigure({ metric, engine, unit, values, better, ...(aim ? { aim } : {}) });
+  };
+  emit(
+    `host → container through \`-p\`, ${String(BIG_MIB)} MiB over HTTP`,
+    'MB/s',
+    r.hostMBs?.values,
+    'higher',
+    '≥ 1.2x Docker',
+  );
+  emit('container → container on a user network', 'MB/s', r.c2cMBs?.values, 'higher');
+  emit(
+    'small GET through `-p`, median latency',
+    'ms',
+    r.reqMedianMs === undefined ? undefined : [r.reqMedianMs],
+    'lower',
+    '≤ 1x Docker',
+  );
+  emit(
+    '`docker run --rm busybox true`, default bridge',
+    'ms',
+    r.runBridge?.values,
+    'lower',
+    '< 0.5x Docker',
+  );
+  emit('`docker run --rm --network none busybox true`', 'ms', r.runNone?.values, 'lower');
 }
 
 await main();

@@ -9,8 +9,11 @@
  *   sudo npx tsx bench/pull.ts          (as root: engines run as their own users)
  */
 import { ensureSplitImage } from './split-image.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import {
   DOCKER,
+  emitFigure,
   fmt,
   median,
   ratio,
@@ -53,13 +56,39 @@ async function removeImage(e: Engine): Promise<void> {
   await runAs(e.user, e.env, [DOCKER, 'image', 'prune', '-af']);
 }
 
+/** Where each engine keeps its images (all of its data root: blobs, layers, metadata). */
+function dataRoot(e: Engine): string {
+  const home = e.env['HOME'] ?? '';
+  if (e.name === 'rootless-docker') return join(home, '.local/share/docker');
+  if (e.name === 'podman-service') return join(home, '.local/share/containers/storage');
+  return join(home, '.local/share/skiff');
+}
+
+/** Bytes under a directory (apparent sizes, hard links once), read as root. */
+function duBytes(dir: string): number {
+  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0] ?? 0);
+}
+
+interface PullResult {
+  readonly seconds: number;
+  readonly unpackedBytes: number;
+  /** What the pull added to the data root. */
+  readonly diskBytes: number;
+}
+
 /** One cold pull: nothing of the image in the store before. */
-async function pullOnce(e: Engine): Promise<{ seconds: number; unpackedBytes: number }> {
+async function pullOnce(e: Engine): Promise<PullResult> {
   await removeImage(e);
+  const before = duBytes(dataRoot(e));
   const r = await runAs(e.user, e.env, [DOCKER, 'pull', '-q', IMAGE]);
   if (r.code !== 0) throw new Error(`pull failed: ${r.stderr.trim()}`);
   const size = await runAs(e.user, e.env, [DOCKER, 'image', 'inspect', '-f', '{{.Size}}', IMAGE]);
-  return { seconds: r.ms / 1000, unpackedBytes: Number(size.stdout.trim()) };
+  return {
+    seconds: r.ms / 1000,
+    unpackedBytes: Number(size.stdout.trim()),
+    diskBytes: duBytes(dataRoot(e)) - before,
+  };
 }
 
 async function main(): Promise<void> {
@@ -73,6 +102,7 @@ async function main(): Promise<void> {
     const engines = [skiff.engine, ...referenceEngines()];
     const seconds = new Map<string, number[]>(engines.map((e) => [e.name, []]));
     const unpacked = new Map<string, number>();
+    const disk = new Map<string, number[]>(engines.map((e) => [e.name, []]));
     // Round-robin, so that the disk's good and bad moments fall on every engine alike.
     for (let i = 0; i < RUNS; i++) {
       for (const e of engines) {
@@ -81,6 +111,7 @@ async function main(): Promise<void> {
           const r = await pullOnce(e);
           seconds.get(e.name)?.push(r.seconds);
           unpacked.set(e.name, r.unpackedBytes);
+          disk.get(e.name)?.push(r.diskBytes / r.unpackedBytes);
         } catch (err) {
           console.log(`# ${e.name}: skipped (${err instanceof Error ? err.message : String(err)})`);
           seconds.delete(e.name);
@@ -88,7 +119,7 @@ async function main(): Promise<void> {
       }
     }
     for (const e of engines) if (seconds.has(e.name)) await removeImage(e);
-    report(facts, seconds, unpacked);
+    report(facts, seconds, unpacked, disk);
   } finally {
     await skiff.stop();
   }
@@ -98,6 +129,7 @@ function report(
   facts: { compressed: number; layers: number },
   seconds: ReadonlyMap<string, readonly number[]>,
   unpacked: ReadonlyMap<string, number>,
+  disk: ReadonlyMap<string, readonly number[]>,
 ): void {
   const mb = (n: number): number => n / 1e6;
   console.log(
@@ -116,6 +148,35 @@ function report(
         fmt(mb(unpacked.get(name) ?? 0) / m).padStart(15),
         ratio(skiffMedian, m).padStart(18),
       ].join(' '),
+    );
+  }
+  for (const [name, xs] of seconds) {
+    const bytes = unpacked.get(name) ?? 0;
+    emitFigure({
+      metric: `cold pull of the ${facts.layers}-layer bench image (${fmt(mb(facts.compressed))} MB gz)`,
+      engine: name,
+      unit: 's',
+      values: xs,
+      better: 'lower',
+    });
+    emitFigure({
+      metric: 'pull: MB unpacked per second of wall time',
+      engine: name,
+      unit: 'MB/s',
+      values: xs.map((x) => mb(bytes) / x),
+      better: 'higher',
+      aim: '≥ 200 MB/s',
+    });
+    emitFigure({
+      metric: "pulled image's disk footprint / its unpacked size",
+      engine: name,
+      unit: 'x',
+      values: disk.get(name) ?? [],
+      better: 'lower',
+      aim: '≤ 1.1x',
+    });
+    console.log(
+      `# ${name} disk footprint / unpacked size: ${(disk.get(name) ?? []).map((x) => fmt(x, 2)).join(' ')}`,
     );
   }
   // Every run, in order: the disk of these machines has slow spells; this shows whose they were.

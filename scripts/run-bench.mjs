@@ -1,27 +1,77 @@
-// `npm run bench`: runs every bench/*.ts (or the ones named) with tsx, as root, one after the
-// other, printing their figures. Benchmarks assert nothing; compare ratios from one run.
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+// `npm run bench [-- --readme] [bench/x.ts ...]`: runs every bench/*.ts (or the ones named) with
+// tsx, as root, one after the other, printing their output; then one table of the figures they
+// emitted (`#figure` lines, see bench/bench-lib.ts): skiff beside each reference engine and the
+// floors, median (min–max), ratios. With --readme the table replaces the README's (between the
+// bench markers), so the README is regenerated, not hand-copied. Benchmarks assert nothing;
+// compare ratios from one run.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// Run with tsx loaded (package.json), so that the table code is the typed, unit-tested module.
+import { figureTable } from '../bench/bench-table.ts';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const named = process.argv.slice(2);
+const args = process.argv.slice(2);
+const writeReadme = args.includes('--readme');
+const named = args.filter((a) => a !== '--readme');
 const files =
   named.length > 0
     ? named
     : readdirSync(join(root, 'bench'))
-        .filter((f) => f.endsWith('.ts') && f !== 'bench-lib.ts')
+        .filter((f) => f.endsWith('.ts') && f !== 'bench-lib.ts' && f !== 'bench-table.ts')
         .map((f) => join('bench', f));
 if (process.getuid() !== 0) {
   console.error('run the benchmarks as root: each engine runs as its own unprivileged user');
   process.exit(2);
 }
 spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+
+/** Runs one bench, echoing its output, and resolves with its figures and exit status. */
+function runBench(file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const figures = [];
+    let pending = '';
+    child.stdout.on('data', (b) => {
+      process.stdout.write(b);
+      pending += b.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines)
+        if (l.startsWith('#figure ')) figures.push(JSON.parse(l.slice('#figure '.length)));
+    });
+    child.on('close', (code) => resolve({ code, figures }));
+  });
+}
+
 let failed = false;
+const figures = [];
 for (const f of files) {
   console.log(`\n## ${f}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { cwd: root, stdio: 'inherit' });
-  failed ||= r.status !== 0;
+  const r = await runBench(f);
+  failed ||= r.code !== 0;
+  figures.push(...r.figures);
+}
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const table = figureTable(figures, `${new Date().toISOString().slice(0, 16)}Z, load ${load}`);
+console.log(`\n## all figures\n\n${table}`);
+if (writeReadme) {
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) {
+    console.error('run-bench: README.md has no bench markers; table not written');
+    failed = true;
+  } else {
+    writeFileSync(readme, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
+    console.log('run-bench: README.md table regenerated');
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -20,6 +20,7 @@ import { familiar, normalizeTagged } from '../../image/reference.js';
 import { normalizeEntryName } from '../../snapshot/layer-paths.js';
 import { decompress } from './decompress.js';
 import type { ImageContext } from './image-context.js';
+import { dropRebuildableBlobs } from './layer-blobs.js';
 import { diffIdMismatch, layerSize, unpackLayer } from './unpack-layer.js';
 
 interface ArchiveImage {
@@ -247,8 +248,9 @@ async function loadOne(
       source.destroy();
     }
   }
-  if (!ctx.store.get(cfg.digest))
-    await ctx.store.put({
+  let image = ctx.store.get(cfg.digest);
+  if (!image) {
+    image = {
       id: cfg.digest,
       layers,
       diffIds: config.diffIds,
@@ -256,7 +258,12 @@ async function loadOne(
       size,
       created: config.created ?? new Date(0).toISOString(),
       addedAt: new Date().toISOString(),
-    });
+    };
+    await ctx.store.put(image);
+  }
+  // As after a pull: a layer its snapshot can rebuild needs no blob (an uncompressed one doubled
+  // a loaded image's footprint).
+  await dropRebuildableBlobs(ctx, image);
   if (a.tags.length === 0) say(`Loaded image ID: ${cfg.digest}`);
   for (const t of a.tags) {
     const ref = normalizeTagged(t);
