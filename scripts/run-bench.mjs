@@ -70,7 +70,9 @@ if (writeReadme) {
     console.error('run-bench: README.md has no bench markers; table not written');
     failed = true;
   } else {
-    writeFileSync(readme, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
+    writeFileSync(readme, `${text.slice(0, a + start.length)}\n\n${table}\n\n${text.slice(b)}`);
+    // Prettier aligns markdown tables; `npm run format:check` must still pass afterwards.
+    spawnSync('npx', ['prettier', '--write', 'README.md'], { cwd: root, stdio: 'ignore' });
     console.log('run-bench: README.md table regenerated');
   }
 }
