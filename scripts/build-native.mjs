@@ -29,6 +29,8 @@ function nodeIncludeDir() {
 const targets = [
   { name: 'skiff-bridge', args: ['-O2', '-Wall', '-Wextra'] },
   { name: 'skiff-fsops', args: ['-O2', '-Wall', '-Wextra'] },
+  // Layer unpacker: inflate (zlib), sha256 (OpenSSL, SHA-NI where the CPU has it), tar, *at() calls.
+  { name: 'skiff-untar', args: ['-O2', '-Wall', '-Wextra'], libs: ['-lz', '-lcrypto'] },
   // A Node addon (N-API): descriptor-relative file calls that keep skiffd inside a container's
   // root (openat2 RESOLVE_IN_ROOT, *at() calls). Node's own headers: Debian's nodejs ships them.
   // The host-side supervisor `skiff daemon` execs into once the namespaces exist.
@@ -80,11 +82,11 @@ for (const t of targets) {
   const output = join(out, t.output ?? t.name);
   if (existsSync(output) && statSync(output).mtimeMs > statSync(input).mtimeMs) continue;
   try {
-    execFileSync(cc, [...t.args, '-o', output, input], { stdio: 'inherit' });
+    execFileSync(cc, [...t.args, '-o', output, input, ...(t.libs ?? [])], { stdio: 'inherit' });
   } catch (e) {
     console.error(
       `build-native: cannot compile ${input} with ${cc}: ${e.message}\n` +
-        'Install a C compiler (Debian/Ubuntu: sudo apt-get install -y gcc libc6-dev) and run npm run build again.',
+        'Install a C compiler and the libraries (Debian/Ubuntu: sudo apt-get install -y gcc libc6-dev zlib1g-dev libssl-dev) and run npm run build again.',
     );
     process.exit(1);
   }

@@ -13,7 +13,7 @@ set -euo pipefail
 
 runtime=(uidmap rootlesskit slirp4netns passt crun runc conmon netavark aardvark-dns fuse-overlayfs
          tini catatonit golang-github-containers-common util-linux iproute2 iptables libcap2-bin gcc
-         libc6-dev zstd procps bzip2 xz-utils)
+         libc6-dev zlib1g-dev libssl-dev zstd procps bzip2 xz-utils)
 test=(docker-registry busybox-static iperf3 socat apache2-utils openssl curl jq docker-compose
       python3-docker)
 
