@@ -62,6 +62,8 @@ export interface HostBinaries {
   /** skiff's own C helpers (native/): SEQPACKET bridge and filesystem ops. */
   readonly skiffBridge?: string;
   readonly skiffFsops?: string;
+  /** Layer unpacker (gunzip, tar, sha256, tar-split) in one process. */
+  readonly skiffUntar?: string;
 }
 
 export interface HostProfile {

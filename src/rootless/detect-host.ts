@@ -248,5 +248,6 @@ function findBinaries(pathEnv: string | undefined, nativeDir: string): HostBinar
     ...opt('unshare', f('unshare')),
     ...opt('skiffBridge', findBinary(join(nativeDir, 'skiff-bridge'), undefined)),
     ...opt('skiffFsops', findBinary(join(nativeDir, 'skiff-fsops'), undefined)),
+    ...opt('skiffUntar', findBinary(join(nativeDir, 'skiff-untar'), undefined)),
   };
 }

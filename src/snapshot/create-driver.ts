@@ -22,9 +22,10 @@ export async function createSnapshotDriver(o: {
         flavour: o.driver,
         userxattr: o.overlayUserXattr,
         fsops: o.binaries.skiffFsops,
+        untar: o.binaries.skiffUntar,
         log: o.log,
       });
     case 'vfs':
-      return VfsDriver.create(root, o.binaries.skiffFsops, o.log);
+      return VfsDriver.create(root, o.binaries.skiffFsops, o.binaries.skiffUntar, o.log);
   }
 }

@@ -85,17 +85,30 @@ export interface ApplyResult {
   readonly diffId: string;
   /** Bytes of uncompressed tar read. */
   readonly size: number;
+  /**
+   * Only where the driver keeps a tar-split (overlay with skiff-untar: `tar-split.gz` next to
+   * the snapshot's `fs/`): true when it and the unpacked files rebuild the tar byte for byte;
+   * false when an entry of the same tar removed or replaced a file whose content it refers to.
+   */
+  readonly splitComplete?: boolean;
+}
+
+export interface ApplyInput {
+  readonly signal?: AbortSignal;
+  /** The tar is gzip-compressed: the driver inflates it (in skiff-untar, off Node's main thread). */
+  readonly compression?: 'gzip';
 }
 
 /**
- * Writes a layer tar (uncompressed) into an ACTIVE snapshot, in the driver's on-disk format:
+ * Writes a layer tar (uncompressed, or gzip with `compression`) into an ACTIVE snapshot, in the
+ * driver's on-disk format:
  * OCI whiteouts (`.wh.name`, `.wh..wh..opq`) become overlay whiteouts (char 0:0) and opaque
  * xattrs on overlay drivers, and deletions on vfs. MUST refuse entries that would write outside
  * the snapshot (`..`, absolute paths, through symlinks) with InvalidArgumentError and leave no
  * partial snapshot visible to others (the caller removes the active snapshot on failure).
  */
 export interface LayerApplier {
-  apply(key: string, tar: Readable, signal?: AbortSignal): Promise<ApplyResult>;
+  apply(key: string, tar: Readable, input?: ApplyInput): Promise<ApplyResult>;
   /**
    * Committed layer `key`'s tar rebuilt byte for byte from what the driver kept when it was
    * applied (a tar-split), checked against `diffId` as it streams; undefined when the driver kept

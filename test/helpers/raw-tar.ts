@@ -11,6 +11,8 @@ export interface RawEntry {
   readonly linkname?: string;
   /** Default 0644 for files, 0755 for directories. */
   readonly mode?: number;
+  /** Default: now. */
+  readonly mtime?: Date;
 }
 
 export async function rawTar(entries: readonly RawEntry[]): Promise<Buffer> {
@@ -29,13 +31,16 @@ export async function rawTar(entries: readonly RawEntry[]): Promise<Buffer> {
         else resolve();
       };
       const type = e.type ?? 'file';
-      if (type === 'file') p.entry({ name: e.name, mode: e.mode ?? 0o644 }, e.body ?? '', cb);
+      const mtime = e.mtime ? { mtime: e.mtime } : {};
+      if (type === 'file')
+        p.entry({ name: e.name, mode: e.mode ?? 0o644, ...mtime }, e.body ?? '', cb);
       else
         p.entry(
           {
             name: e.name,
             type,
             mode: e.mode ?? 0o755,
+            ...mtime,
             ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
           },
           cb,

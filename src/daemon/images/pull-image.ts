@@ -229,8 +229,17 @@ async function unpackAll(
       signal: sig,
     };
   };
-  const tarOf = (l: Descriptor, blob: Readable): Readable =>
-    decompress(blob, layerCompression(l.mediaType) ?? 'gzip', ctx.zstd);
+  // gzip goes to the snapshot driver as it is: skiff-untar inflates it in its own process.
+  const extractBlob = (
+    l: Descriptor,
+    blob: Readable,
+    i: number,
+    base: string | undefined,
+  ): Promise<ExtractedLayer> => {
+    const c = layerCompression(l.mediaType) ?? 'gzip';
+    if (c === 'gzip') return extractLayer(ctx.snapshots, blob, target(i), base, 'gzip');
+    return extractLayer(ctx.snapshots, decompress(blob, c, ctx.zstd), target(i), base);
+  };
   const extractFromStore = async (i: number, base: string | undefined): Promise<ExtractedLayer> => {
     const l = layers[i];
     if (!l) throw new InvalidArgumentError(`layer ${i} is missing`);
@@ -250,7 +259,7 @@ async function unpackAll(
     // A read error (EIO) reaches the extraction through the counter.
     pipeline(blob, counter).catch(() => undefined);
     try {
-      return await extractLayer(ctx.snapshots, tarOf(l, counter), target(i), base);
+      return await extractBlob(l, counter, i, base);
     } finally {
       // An extraction that stopped early leaves the file open otherwise.
       blob.destroy();
@@ -261,7 +270,7 @@ async function unpackAll(
       let streamed: Promise<ExtractedLayer> | undefined;
       try {
         await download(ctx, client, l, progress, sig, (blob) => {
-          streamed = extractLayer(ctx.snapshots, tarOf(l, blob), target(i), undefined);
+          streamed = extractBlob(l, blob, i, undefined);
           // A layer refused half way must not stall its download: the rest is drained. Unpiped
           // here too, as the decompressor's own unpipe may come after this resume and pause it.
           streamed.catch(() => {

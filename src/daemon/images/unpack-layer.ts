@@ -42,6 +42,8 @@ export async function extractLayer(
   tar: Readable,
   o: LayerTarget,
   base: string | undefined,
+  /** `tar` is still gzip-compressed: the driver inflates it. */
+  compression?: 'gzip',
 ): Promise<ExtractedLayer> {
   const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-${o.chainId}`;
   // apply() listens only once the snapshot is prepared; a producer that fails before that (a
@@ -56,7 +58,10 @@ export async function extractLayer(
     throw e;
   }
   try {
-    const r = await snapshots.apply(key, tar, o.signal);
+    const r = await snapshots.apply(key, tar, {
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(compression ? { compression } : {}),
+    });
     if (r.diffId !== o.diffId) throw diffIdMismatch(r.diffId, o.diffId);
     return { key, size: r.size };
   } catch (e) {

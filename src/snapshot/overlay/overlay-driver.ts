@@ -5,11 +5,11 @@
  * fuse-overlayfs, which only differs in how it is mounted.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import { ConflictError } from '../../errors.js';
-import { applyLayer } from '../apply-layer.js';
+import { applyTar } from '../apply-tar.js';
 import { directorySize } from '../directory-size.js';
 import { filterDiff, overlayDiff, toChanges, type DiffEntry } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
@@ -17,6 +17,7 @@ import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
 import { spreadSubdirectories } from '../spread-directories.js';
 import { TAR_SPLIT_FILE, rebuildLayerTar } from '../tar-split.js';
 import type {
+  ApplyInput,
   ApplyResult,
   Change,
   Mount,
@@ -31,6 +32,8 @@ export interface OverlayOptions {
   readonly flavour: 'overlay2' | 'fuse-overlayfs';
   readonly userxattr: boolean;
   readonly fsops: string | undefined;
+  /** skiff-untar (native/): applies layers; without it the Node extractor does. */
+  readonly untar: string | undefined;
   readonly log: Logger;
 }
 
@@ -101,20 +104,34 @@ export class OverlayDriver implements SnapshotDriver {
     return Promise.resolve(this.store.all().map(info));
   }
 
-  async apply(key: string, tar: Readable, signal?: AbortSignal): Promise<ApplyResult> {
+  /**
+   * Also keeps `tar-split.gz` beside the snapshot's `fs/` (skiff-untar only): with the unpacked
+   * files it rebuilds the layer tar byte for byte, where `splitComplete` says so.
+   */
+  async apply(key: string, tar: Readable, input?: ApplyInput): Promise<ApplyResult> {
     const rec = this.store.require(key);
     if (rec.kind !== 'active') throw new ConflictError(`snapshot ${key} is not active`);
     const lowers = this.store
       .chain(key)
       .slice(1)
       .map((r) => this.store.path(r));
-    return applyLayer(this.store.path(rec), tar, {
-      whiteouts: { kind: 'overlay', opaqueXattr: this.opaqueXattr },
-      lowerDirs: lowers,
-      fsops: this.o.fsops,
-      log: this.o.log,
-      ...(signal ? { signal } : {}),
-    });
+    const split = this.store.path(rec, TAR_SPLIT_FILE);
+    const r = await applyTar(
+      this.store.path(rec),
+      tar,
+      {
+        whiteouts: { kind: 'overlay', opaqueXattr: this.opaqueXattr },
+        lowerDirs: lowers,
+        fsops: this.o.fsops,
+        untar: this.o.untar,
+        tarSplit: split,
+        log: this.o.log,
+      },
+      input,
+    );
+    // Kept only where it rebuilds the tar: its presence is what layerTar and canRebuild go by.
+    if (r.splitComplete !== true) await rm(split, { force: true });
+    return r;
   }
 
   async layerTar(key: string, diffId: string): Promise<Readable | undefined> {

@@ -10,13 +10,14 @@ import type { Logger } from '../../log.js';
 import { ConflictError } from '../../errors.js';
 import { run } from '../../proc/run.js';
 import { command } from '../../proc/command.js';
-import { applyLayer } from '../apply-layer.js';
+import { applyTar } from '../apply-tar.js';
 import { directorySize } from '../directory-size.js';
 import { filterDiff, naiveDiff, toChanges } from '../layer-diff.js';
 import { packDiff } from '../pack-diff.js';
 import { SnapshotStore, type SnapshotRecord } from '../snapshot-store.js';
 import { spreadSubdirectories } from '../spread-directories.js';
 import type {
+  ApplyInput,
   ApplyResult,
   Change,
   Mount,
@@ -31,14 +32,20 @@ export class VfsDriver implements SnapshotDriver {
   private constructor(
     private readonly store: SnapshotStore,
     private readonly fsops: string | undefined,
+    private readonly untar: string | undefined,
     private readonly log: Logger,
   ) {}
 
-  static async create(root: string, fsops: string | undefined, log: Logger): Promise<VfsDriver> {
+  static async create(
+    root: string,
+    fsops: string | undefined,
+    untar: string | undefined,
+    log: Logger,
+  ): Promise<VfsDriver> {
     const store = new SnapshotStore(root);
     await store.load();
     await spreadSubdirectories(join(root, 'snapshots'), fsops, log);
-    return new VfsDriver(store, fsops, log);
+    return new VfsDriver(store, fsops, untar, log);
   }
 
   async prepare(
@@ -103,16 +110,21 @@ export class VfsDriver implements SnapshotDriver {
     );
   }
 
-  async apply(key: string, tar: Readable, signal?: AbortSignal): Promise<ApplyResult> {
+  async apply(key: string, tar: Readable, input?: ApplyInput): Promise<ApplyResult> {
     const rec = this.store.require(key);
     if (rec.kind !== 'active') throw new ConflictError(`snapshot ${key} is not active`);
-    return applyLayer(this.store.path(rec), tar, {
-      whiteouts: { kind: 'delete' },
-      lowerDirs: [],
-      fsops: this.fsops,
-      log: this.log,
-      ...(signal ? { signal } : {}),
-    });
+    return applyTar(
+      this.store.path(rec),
+      tar,
+      {
+        whiteouts: { kind: 'delete' },
+        lowerDirs: [],
+        fsops: this.fsops,
+        untar: this.untar,
+        log: this.log,
+      },
+      input,
+    );
   }
 
   /** vfs keeps no tar-split: its layers are full copies, footprint is not what it is for. */

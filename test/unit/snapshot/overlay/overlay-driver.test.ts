@@ -12,6 +12,7 @@ function open(root: string): Promise<OverlayDriver> {
     flavour: 'overlay2',
     userxattr: true,
     fsops: undefined,
+    untar: undefined,
     log: silentLogger(),
   });
 }
