@@ -82,6 +82,8 @@ describe('layer blobs after a pull', () => {
   });
 
   it('push to another repository mounts the layers and keeps the manifest digest', async () => {
+    // Pulled afresh: the loaded image of the test before names its layers by their tars' digests.
+    await dockerOk(d, ['rmi', ref]);
     await dockerOk(d, ['pull', ref]);
     const other = `${reg.addr}/blobs/copy:v1`;
     await dockerOk(d, ['tag', ref, other]);
