@@ -9,10 +9,17 @@ export type { Logger };
 
 export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
-export function createLogger(level: Level = 'info', destination: number = 2): Logger {
+/**
+ * `sync: true` writes each line before returning: for a process that execve()s right after
+ * logging (`skiff daemon`), where a write still queued would be lost.
+ */
+export function createLogger(
+  level: Level = 'info',
+  o: { destination?: number; sync?: boolean } = {},
+): Logger {
   return pino(
     { level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd: destination, sync: false }),
+    pino.destination({ fd: o.destination ?? 2, sync: o.sync ?? false }),
   );
 }
 

@@ -20,6 +20,7 @@ import { holderCommand, isAlive } from '../rootless/rootlesskit/holder.js';
 import { Supervisor } from '../rootless/supervisor.js';
 import { formatChecks } from './print-checks.js';
 import { messageOf } from '../errors.js';
+import { mark } from '../start-marks.js';
 
 /** skiffd bundled into one file by `npm run build` (scripts/bundle.mjs) starts faster; main.js otherwise. */
 const skiffdBundle = fileURLToPath(new URL('../skiffd/main.bundle.mjs', import.meta.url));
@@ -58,6 +59,7 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`skiff daemon: ${messageOf(e)}\n`);
     return 1;
   }
+  mark('config');
   const checks: CheckResult[] = await daemonPrerequisites(sys);
   const netBin = netDriverBinary(settings.net);
   if (netBin)
@@ -76,6 +78,7 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
+  mark('preflight');
   const { config } = loaded;
   const pidFile = join(config.execRoot, 'skiffd.pid');
   const running = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
@@ -96,7 +99,9 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
     }
   }
 
-  const log = createLogger(config.logLevel).child({ component: 'supervisor' });
+  mark('not-running');
+  // Synchronous: the supervisor becomes skiff-supervise by execve(), which drops queued writes.
+  const log = createLogger(config.logLevel, { sync: true }).child({ component: 'supervisor' });
   const supervisor = new Supervisor({
     execRoot: config.execRoot,
     rootlesskit: sys.findBinary('rootlesskit') ?? 'rootlesskit',

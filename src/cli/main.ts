@@ -5,6 +5,9 @@ import { daemonCommand } from './daemon-command.js';
 import { nsenterCommand } from './nsenter-command.js';
 import { setupCommand } from './setup-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { mark } from '../start-marks.js';
+
+mark('cli-loaded');
 
 const program = new Command();
 program

@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { spawnChild } from '../proc/run.js';
 import { findLiveHolder } from './rootlesskit/holder.js';
 import { rootlesskitArgv, type RootlesskitSettings } from './rootlesskit/launcher-args.js';
+import { mark, startMarks } from '../start-marks.js';
 
 /** skiffd's exit code for "do not restart me": bad configuration, socket taken. */
 export const EXIT_FATAL_CONFIG = 78;
@@ -109,6 +110,8 @@ export class Supervisor {
       .filter((e): e is [string, string] => e[1] !== undefined)
       .map(([k, v]) => `${k}=${v}`);
     const addon = createRequire(import.meta.url)(addonPath) as ExecAddon;
+    mark('exec');
+    this.o.log.debug(startMarks(), 'start phases');
     return addon.execve(supervise, argv, env);
   }
 
@@ -139,10 +142,12 @@ export class Supervisor {
     child.once('exit', (code, signal) => (exited = signal ?? `exit status ${code ?? '?'}`));
     child.once('error', (e) => (exited = e.message));
     child.unref();
+    mark('rootlesskit-spawned');
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const pid = await findLiveHolder(this.stateDir);
       if (pid !== undefined) {
+        mark('namespaces-ready');
         this.o.log.info({ holder: pid, rootlesskit: child.pid }, 'namespaces ready');
         return pid;
       }

@@ -43,6 +43,7 @@ import { buildSpecFactory } from './spec-factory.js';
 import { imageResolver, imageCommitter } from './image-adapters.js';
 import { buildContainerNetworking, buildNetworkService, searchPath } from './build-networks.js';
 import type { PortForwarder } from '../network/port-forwarder.js';
+import { mark } from '../start-marks.js';
 
 export interface ServiceInputs {
   readonly config: DaemonConfig;
@@ -90,6 +91,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     leases: new BlobLeases(),
     containersUsing: () => [],
   };
+  mark('stores-opened');
   const images = new ImageService(imageCtx, join(config.dataRoot, 'tmp'));
   await images.recover();
   await ensureHelloWorld(images, join(i.projectRoot, 'native', 'build', 'hello')).catch(
@@ -97,6 +99,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
       log.warn({ err: messageOf(e) }, 'could not load the embedded hello-world image');
     },
   );
+  mark('images-recovered');
 
   const volumes = new VolumeService(
     join(config.dataRoot, 'volumes'),
@@ -105,6 +108,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   );
   await volumes.load();
   await spreadSubdirectories(join(config.dataRoot, 'volumes'), host.binaries.skiffFsops, log);
+  mark('volumes-loaded');
   const networks = await buildNetworkService({
     config,
     host,
@@ -113,6 +117,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     log,
   });
   const networking = await buildContainerNetworking({ config, env: i.env, host, networks, log });
+  mark('networks-loaded');
 
   const runtime =
     host.runtime && host.binaries.conmon
@@ -136,6 +141,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
           env: i.env.vars,
         })
       : undefined;
+  mark('runtime-ready');
 
   const ctx: ContainerContext = {
     store: new ContainerStore(
@@ -211,6 +217,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   networks.connectContainer = async (n, ref, e) => (await containers.connectNetwork(ref, n, e)).id;
   networks.disconnectContainer = async (n, ref) => (await containers.disconnectNetwork(ref, n)).id;
   await containers.restore();
+  mark('containers-restored');
 
   const builds = new BuildService(
     images,
@@ -219,6 +226,7 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
     join(config.dataRoot, 'build'),
   );
   await builds.recover();
+  mark('builds-recovered');
 
   const system = new SystemService({
     host,

@@ -19,12 +19,14 @@ import { detectHost } from '../rootless/detect-host.js';
 import { loadEngineIdentity } from './engine-identity.js';
 import { buildServices } from './build-services.js';
 import { installLastResortHandlers } from './last-resort.js';
+import { mark, startMarks } from '../start-marks.js';
 
 /** Exit code that tells `skiff daemon` not to restart us (see rootless/supervisor.ts). */
 const EXIT_FATAL_CONFIG = 78;
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 async function main(argv: readonly string[]): Promise<void> {
+  mark('skiffd-loaded');
   const env = readEnvironment();
   const flags = parseDaemonFlags(argv);
   const { config, ignoredKeys } = await loadDaemonConfig(
@@ -37,6 +39,7 @@ async function main(argv: readonly string[]): Promise<void> {
     log.warn({ keys: ignoredKeys }, 'daemon.json keys without effect in rootless mode');
   await mkdir(config.dataRoot, { recursive: true, mode: 0o700 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+  mark('config');
 
   const host = await detectHost({
     dataRoot: config.dataRoot,
@@ -60,8 +63,10 @@ async function main(argv: readonly string[]): Promise<void> {
     'host detected',
   );
   for (const w of host.warnings) log.warn(w);
+  mark('host-detected');
 
   const identity = await loadEngineIdentity(config.dataRoot, `${projectRoot}package.json`);
+  mark('identity');
   const services = await buildServices({ config, host, identity, env, log, projectRoot });
   const server = new ApiServer({
     router: buildRouter(),
@@ -77,7 +82,9 @@ async function main(argv: readonly string[]): Promise<void> {
     await services.shutdown({ stopContainers: false });
     throw e;
   }
+  mark('listening');
   log.info({ version: identity.version, dataRoot: config.dataRoot }, 'skiffd ready');
+  log.debug(startMarks(), 'start phases');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
