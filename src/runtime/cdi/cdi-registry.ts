@@ -68,7 +68,7 @@ export async function loadCdiRegistry(dirs: readonly string[]): Promise<CdiRegis
       const file = join(dir, n);
       try {
         const text = await readSpecFile(file);
-        if (text !== undefined) specs.push({ spec: parseCdiSpec(text, file), priority });
+        if (text !== undefined) specs.push({ spec: await parseCdiSpec(text, file), priority });
       } catch (e) {
         errors.push({ file, message: messageOf(e) });
       }

@@ -3,7 +3,6 @@
  * library (tags.cncf.io/container-device-interface) does. Pure: the text is read elsewhere
  * (cdi-registry.ts). Every error names the file and the field.
  */
-import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError, messageOf } from '../../errors.js';
 
 export const CDI_HOOK_NAMES = [
@@ -77,13 +76,17 @@ export const EMPTY_EDITS: CdiContainerEdits = {
   additionalGids: [],
 };
 
-/** Parses a spec file's text: JSON for `.json`, YAML otherwise (YAML also reads JSON). */
-export function parseCdiSpec(text: string, file: string): CdiSpec {
+/**
+ * Parses a spec file's text: JSON for `.json`, YAML otherwise (YAML also reads JSON). The YAML
+ * parser (the largest package skiffd has) loads on the first YAML spec only: every daemon start
+ * reads the daemon's configuration, which imports this module, and most never see a CDI device.
+ */
+export async function parseCdiSpec(text: string, file: string): Promise<CdiSpec> {
   let raw: unknown;
   try {
     raw = file.endsWith('.json')
       ? JSON.parse(text)
-      : parseYaml(text, { maxAliasCount: 100, logLevel: 'error' });
+      : (await import('yaml')).parse(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (e) {
     throw specError(file, '', `cannot parse: ${messageOf(e).split('\n')[0] ?? ''}`);
   }

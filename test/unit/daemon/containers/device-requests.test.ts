@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cdiNamesForRequests } from '../../../../src/daemon/containers/device-requests.js';
 import type { DeviceRequest } from '../../../../src/daemon/containers/container-config.js';
 import type { CdiRegistry } from '../../../../src/runtime/cdi/cdi-registry.js';
-import { parseCdiSpec } from '../../../../src/runtime/cdi/cdi-spec.js';
+import { validateCdiSpec } from '../../../../src/runtime/cdi/cdi-spec.js';
 import { InvalidArgumentError } from '../../../../src/errors.js';
 
 const DIRS = ['/etc/cdi', '/var/run/cdi'];
@@ -14,12 +14,12 @@ function registry(kinds: Record<string, readonly string[]>): CdiRegistry {
     errors: [],
     specs: Object.entries(kinds).map(([kind, names]) => ({
       priority: 0,
-      spec: parseCdiSpec(
-        JSON.stringify({
+      spec: validateCdiSpec(
+        {
           cdiVersion: '0.6.0',
           kind,
           devices: names.map((name) => ({ name, containerEdits: { env: [`D=${name}`] } })),
-        }),
+        },
         `/etc/cdi/${kind.replace('/', '-')}.json`,
       ),
     })),

@@ -43,16 +43,16 @@ containerEdits:
     - NVIDIA_VISIBLE_DEVICES=void
 `;
 
-function fails(text: string, file: string, re: RegExp): void {
-  assert.throws(
+async function fails(text: string, file: string, re: RegExp): Promise<void> {
+  await assert.rejects(
     () => parseCdiSpec(text, file),
     (e: unknown) => e instanceof InvalidArgumentError && re.test(e.message),
   );
 }
 
 describe('CDI spec parsing', () => {
-  it('reads a JSON spec', () => {
-    const s = parseCdiSpec(JSON_SPEC, '/etc/cdi/fake.json');
+  it('reads a JSON spec', async () => {
+    const s = await parseCdiSpec(JSON_SPEC, '/etc/cdi/fake.json');
     assert.equal(s.kind, 'skiff.test/fake');
     assert.equal(s.file, '/etc/cdi/fake.json');
     assert.equal(s.devices.length, 1);
@@ -69,9 +69,9 @@ describe('CDI spec parsing', () => {
     assert.deepEqual(s.containerEdits.additionalGids, [44]);
   });
 
-  it('reads a YAML spec (.yaml and .yml), numbers and all', () => {
+  it('reads a YAML spec (.yaml and .yml), numbers and all', async () => {
     for (const f of ['/etc/cdi/nvidia.yaml', '/etc/cdi/nvidia.yml']) {
-      const s = parseCdiSpec(YAML_SPEC, f);
+      const s = await parseCdiSpec(YAML_SPEC, f);
       assert.equal(s.kind, 'nvidia.com/gpu');
       assert.deepEqual(
         s.devices.map((d) => d.name),
@@ -88,8 +88,8 @@ describe('CDI spec parsing', () => {
     }
   });
 
-  it('a spec without top-level edits has empty ones', () => {
-    const s = parseCdiSpec(
+  it('a spec without top-level edits has empty ones', async () => {
+    const s = await parseCdiSpec(
       JSON.stringify({
         cdiVersion: '0.3.0',
         kind: 'a.b/c',
@@ -106,48 +106,48 @@ describe('CDI spec parsing', () => {
     });
   });
 
-  it('refuses unparsable text, naming the file', () => {
-    fails(
+  it('refuses unparsable text, naming the file', async () => {
+    await fails(
       '{"cdiVersion": ',
       '/etc/cdi/broken.json',
       /^CDI spec \/etc\/cdi\/broken\.json: cannot parse/,
     );
-    fails(
+    await fails(
       'kind: [unclosed',
       '/etc/cdi/broken.yaml',
       /^CDI spec \/etc\/cdi\/broken\.yaml: cannot parse/,
     );
-    fails('[]', '/x/list.json', /CDI spec \/x\/list\.json: expected an object/);
-    fails(
+    await fails('[]', '/x/list.json', /CDI spec \/x\/list\.json: expected an object/);
+    await fails(
       'cdiVersion: 0.6.0\ncdiVersion: 0.5.0\n',
       '/x/dup.yaml',
       /CDI spec \/x\/dup\.yaml: cannot parse: Map keys must be unique/,
     );
   });
 
-  it('refuses bad fields, naming the file and the field', () => {
+  it('refuses bad fields, naming the file and the field', async () => {
     const base = JSON.parse(JSON_SPEC) as Record<string, unknown>;
     const spec = (patch: Record<string, unknown>): string => JSON.stringify({ ...base, ...patch });
-    fails(spec({ cdiVersion: undefined }), '/f.json', /\/f\.json: cdiVersion: missing/);
-    fails(
+    await fails(spec({ cdiVersion: undefined }), '/f.json', /\/f\.json: cdiVersion: missing/);
+    await fails(
       spec({ cdiVersion: '7.0.0' }),
       '/f.json',
       /cdiVersion: unsupported CDI version "7\.0\.0"/,
     );
-    fails(spec({ kind: 'novendor' }), '/f.json', /kind: invalid kind "novendor"/);
-    fails(spec({ kind: '-bad/x' }), '/f.json', /invalid vendor "-bad"/);
-    fails(spec({ devices: undefined }), '/f.json', /devices: missing or not a list/);
-    fails(
+    await fails(spec({ kind: 'novendor' }), '/f.json', /kind: invalid kind "novendor"/);
+    await fails(spec({ kind: '-bad/x' }), '/f.json', /invalid vendor "-bad"/);
+    await fails(spec({ devices: undefined }), '/f.json', /devices: missing or not a list/);
+    await fails(
       spec({ devices: [{ name: 'bad name!', containerEdits: { env: ['A=1'] } }] }),
       '/f.json',
       /devices\[0\]\.name: invalid device name "bad name!"/,
     );
-    fails(
+    await fails(
       spec({ devices: [{ name: 'x', containerEdits: {} }] }),
       '/f.json',
       /devices\[0\]\.containerEdits: device "x" has no container edits/,
     );
-    fails(
+    await fails(
       spec({
         devices: [
           { name: 'x', containerEdits: { env: ['A=1'] } },
@@ -157,19 +157,19 @@ describe('CDI spec parsing', () => {
       '/f.json',
       /devices\[1\]\.name: duplicate device "x"/,
     );
-    fails(
+    await fails(
       spec({ devices: [{ name: 'x', containerEdits: { deviceNodes: [{ path: 'dev/x' }] } }] }),
       '/f.json',
       /devices\[0\]\.containerEdits\.deviceNodes\[0\]\.path: must be an absolute path/,
     );
-    fails(
+    await fails(
       spec({
         devices: [{ name: 'x', containerEdits: { deviceNodes: [{ path: '/dev/x', type: 'z' }] } }],
       }),
       '/f.json',
       /deviceNodes\[0\]\.type: invalid device type "z"/,
     );
-    fails(
+    await fails(
       spec({
         devices: [
           { name: 'x', containerEdits: { deviceNodes: [{ path: '/dev/x', permissions: 'rx' }] } },
@@ -178,27 +178,27 @@ describe('CDI spec parsing', () => {
       '/f.json',
       /deviceNodes\[0\]\.permissions: invalid permissions "rx"/,
     );
-    fails(
+    await fails(
       spec({ devices: [{ name: 'x', containerEdits: { env: ['NOEQUALS'] } }] }),
       '/f.json',
       /devices\[0\]\.containerEdits\.env\[0\]: invalid environment variable "NOEQUALS"/,
     );
-    fails(
+    await fails(
       spec({ containerEdits: { hooks: [{ hookName: 'preStart', path: '/bin/true' }] } }),
       '/f.json',
       /containerEdits\.hooks\[0\]\.hookName: invalid hook name "preStart"/,
     );
-    fails(
+    await fails(
       spec({ containerEdits: { mounts: [{ hostPath: '/a' }] } }),
       '/f.json',
       /containerEdits\.mounts\[0\]\.containerPath: missing/,
     );
-    fails(
+    await fails(
       spec({ containerEdits: { additionalGIDs: [-1] } }),
       '/f.json',
       /containerEdits\.additionalGIDs\[0\]: expected an integer/,
     );
-    fails(
+    await fails(
       spec({ containerEdits: { env: 'A=1' } }),
       '/f.json',
       /containerEdits\.env: expected a list/,
