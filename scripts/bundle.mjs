@@ -19,3 +19,19 @@ await build({
     js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);",
   },
 });
+
+// The `skiff` command's program (dist/cli/run-cli.js and what it imports) into one ES module
+// beside it, which dist/cli/main.js loads when present: `skiff daemon` then reads one file
+// instead of ~145. Each command's module is evaluated only when that command runs.
+await build({
+  entryPoints: [join(root, 'dist/cli/run-cli.js')],
+  outfile: join(root, 'dist/cli/run-cli.bundle.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);",
+  },
+});

@@ -1,64 +1,15 @@
 #!/usr/bin/env node
-/** The `skiff` command: parse, call, print, exit code. */
-import { Command } from 'commander';
-import { daemonCommand } from './daemon-command.js';
-import { nsenterCommand } from './nsenter-command.js';
-import { setupCommand } from './setup-command.js';
-import { doctorCommand } from './doctor-command.js';
-import { mark } from '../start-marks.js';
+/**
+ * The `skiff` executable. When built, the command-line program is one bundled file
+ * (scripts/bundle.mjs): Node then reads one module instead of ~145, which was the largest part
+ * of a `skiff daemon` start before rootlesskit (issue 12). Without the bundle, the modules.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type * as RunCliModule from './run-cli.js';
 
-mark('cli-loaded');
-
-const program = new Command();
-program
-  .name('skiff')
-  .description('A rootless, Docker-compatible container engine')
-  .enablePositionalOptions()
-  .showHelpAfterError();
-
-program
-  .command('daemon')
-  .description(
-    'run the rootless daemon in the foreground (rootlesskit + skiffd on $XDG_RUNTIME_DIR/docker.sock)',
-  )
-  .allowUnknownOption(true)
-  .passThroughOptions()
-  .helpOption(false)
-  .argument(
-    '[flags...]',
-    'dockerd-style flags: --data-root, --exec-root, --config-file, -H, --log-level, --debug, --storage-driver, ...',
-  )
-  .action(async (flags: string[]) => {
-    process.exitCode = await daemonCommand(flags);
-  });
-
-program
-  .command('nsenter')
-  .description("run a shell (or a command) inside the daemon's user, mount and network namespaces")
-  .argument('[cmd...]', 'command to run (default: $SHELL)')
-  .passThroughOptions()
-  .action(async (cmd: string[]) => {
-    process.exitCode = await nsenterCommand(cmd);
-  });
-
-program
-  .command('setup')
-  .description(
-    'check the prerequisites, or install/uninstall the systemd user unit and the docker context "rootless"',
-  )
-  .argument('<action>', 'check | install | uninstall')
-  .option('--force', 'install even when a rootful Docker daemon is running')
-  .action(async (action: string, opts: { force?: boolean }) => {
-    process.exitCode = await setupCommand(action, { force: opts.force === true });
-  });
-
-program
-  .command('doctor')
-  .description(
-    'the rootless troubleshooting checklist, done by the machine (non-zero exit when something fails)',
-  )
-  .action(async () => {
-    process.exitCode = await doctorCommand();
-  });
-
-await program.parseAsync(process.argv);
+const bundle = new URL('./run-cli.bundle.mjs', import.meta.url);
+const { runCli } = (await import(
+  existsSync(fileURLToPath(bundle)) ? bundle.href : './run-cli.js'
+)) as typeof RunCliModule;
+await runCli(process.argv);
