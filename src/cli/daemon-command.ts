@@ -22,11 +22,19 @@ import { formatChecks } from './print-checks.js';
 import { messageOf } from '../errors.js';
 import { mark } from '../start-marks.js';
 
-/** skiffd bundled into one file by `npm run build` (scripts/bundle.mjs) starts faster; main.js otherwise. */
-const skiffdBundle = fileURLToPath(new URL('../skiffd/main.bundle.mjs', import.meta.url));
-const skiffdMain = existsSync(skiffdBundle)
-  ? skiffdBundle
-  : fileURLToPath(new URL('../skiffd/main.js', import.meta.url));
+/**
+ * skiffd bundled into one file by `npm run build` (scripts/bundle.mjs) starts faster, through
+ * start-bundle.js with V8's code cache in the exec root; main.js otherwise.
+ */
+function skiffdEntry(execRoot: string): string[] {
+  const bundle = fileURLToPath(new URL('../skiffd/main.bundle.cjs', import.meta.url));
+  return existsSync(bundle)
+    ? [
+        fileURLToPath(new URL('../skiffd/start-bundle.js', import.meta.url)),
+        `--code-cache=${join(execRoot, 'code-cache')}`,
+      ]
+    : [fileURLToPath(new URL('../skiffd/main.js', import.meta.url))];
+}
 
 /**
  * V8's young generation at 1 MiB instead of 16: skiffd's allocations are short-lived request
@@ -108,7 +116,12 @@ export async function daemonCommand(argv: readonly string[]): Promise<number> {
     nsenter: sys.findBinary('nsenter') ?? 'nsenter',
     settings,
     holderCommand: holderCommand((n) => sys.findBinary(n)),
-    skiffdCommand: [process.execPath, ...skiffdNodeFlags(process.execArgv), skiffdMain, ...argv],
+    skiffdCommand: [
+      process.execPath,
+      ...skiffdNodeFlags(process.execArgv),
+      ...skiffdEntry(config.execRoot),
+      ...argv,
+    ],
     reexecCommand: [process.execPath, ...process.execArgv, cliMain, 'daemon', ...argv],
     env: process.env,
     liveRestore: config.liveRestore,
