@@ -12,9 +12,10 @@
  *
  *   sudo SKIFF_TEST_USER=someuser npx tsx bench/daemon-start.ts
  *
- * BENCH_RUNS (10): measured starts per engine. BENCH_BASELINE: another build's
- * dist/cli/main.js, started interleaved as "skiff (baseline)". BENCH_ENGINES: a comma list
- * of engine names to run (default: all). Prints figures and ratios, asserts nothing.
+ * BENCH_RUNS (10): measured starts per engine. BENCH_BASELINE: other builds' dist/cli/main.js,
+ * a comma list of paths or LABEL=path, started interleaved as "skiff (LABEL)" ("baseline"
+ * without a label). BENCH_ENGINES: a comma list of engine names to run (default: all). Prints
+ * figures and ratios, asserts nothing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -70,8 +71,14 @@ function spawnAs(user: string, env: Record<string, string>, argv: readonly strin
     detached: true,
   });
   let log = '';
-  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.stderr?.on('data', (b: Buffer) => {
+    log += b.toString();
+  });
+  const closed = new Promise<void>((resolve) => {
+    child.once('close', () => {
+      resolve();
+    });
+  });
   return { child, t0, stderr: () => log, closed };
 }
 
@@ -85,7 +92,9 @@ async function stopWith(s: Started, group: boolean, timeoutMs = 20_000): Promise
     }
   };
   kill('SIGTERM');
-  const timer = setTimeout(() => kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => {
+    kill('SIGKILL');
+  }, timeoutMs);
   await s.closed;
   clearTimeout(timer);
   await sleep(300); // what the daemon left to end on its own (rootlesskit, slirp4netns)
@@ -155,7 +164,9 @@ function podmanStarter(user: string, env: Record<string, string>): Starter {
       spawnAs(user, env, ['podman', 'system', 'service', '--time=0', `unix://${socket}`]),
     // The outer podman does not pass SIGTERM on to the one it re-executed: signal the group.
     stop: (s) => stopWith(s, true),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -163,9 +174,13 @@ function infoAnswers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ socketPath: socket, path: '/v1.41/info', timeout: 5_000 }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
+      res.on('end', () => {
+        resolve(res.statusCode === 200);
+      });
     });
-    req.on('error', () => resolve(false));
+    req.on('error', () => {
+      resolve(false);
+    });
     req.on('timeout', () => {
       req.destroy();
       resolve(false);
@@ -265,7 +280,10 @@ async function main(): Promise<void> {
     skiffStarter('skiff', skiffCli, []),
     skiffStarter('skiff --debug', skiffCli, ['--debug']),
   ];
-  if (BASELINE) starters.push(skiffStarter('skiff (baseline)', BASELINE, []));
+  for (const b of BASELINE?.split(',') ?? []) {
+    const [label, path] = b.includes('=') ? b.split('=', 2) : ['baseline', b];
+    starters.push(skiffStarter(`skiff (${label ?? ''})`, path ?? '', []));
+  }
   for (const e of referenceEngines()) {
     if (e.name === 'rootless-docker') starters.push(dockerStarter(e.user));
     if (e.name === 'podman-service') starters.push(podmanStarter(e.user, e.env));

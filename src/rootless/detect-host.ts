@@ -4,7 +4,7 @@
  * Everything below skiffd receives the result as data.
  */
 import { existsSync } from 'node:fs';
-import { access, constants, readFile, mkdir, stat } from 'node:fs/promises';
+import { access, constants, readFile, mkdir } from 'node:fs/promises';
 import { cpus, hostname, release, totalmem, arch } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -20,7 +20,7 @@ import { parseOsRelease } from './preflight/distro.js';
 import { detectCgroup } from './detect/cgroup.js';
 import { detectStorage } from './detect/storage.js';
 import { detectRuntime } from './detect/runtime.js';
-import { cachedProbe, fileIdentity } from './detect/probe-cache.js';
+import { cachedProbe, fileIdentity, filesystemIdentity } from './detect/probe-cache.js';
 
 export interface DetectHostInputs {
   readonly dataRoot: string;
@@ -64,13 +64,19 @@ export async function detectHost(i: DetectHostInputs): Promise<HostProfile> {
   }
 
   await mkdir(join(i.dataRoot, 'tmp'), { recursive: true, mode: 0o700 });
-  // The exec root's probe cache is per boot; the data root's device tells a remount apart.
+  // The exec root's probe cache is per boot; the data root's device and filesystem type tell a
+  // remount apart.
   const probeDir = join(i.execRoot, 'probe');
   await mkdir(probeDir, { recursive: true, mode: 0o700 });
-  const dataRootDev = String((await stat(i.dataRoot).catch(() => undefined))?.dev ?? '');
   const storage = await cachedProbe(
     join(probeDir, 'storage.json'),
-    [i.dataRoot, dataRootDev, i.storageDriver ?? '', await fileIdentity(binaries.fuseOverlayfs)],
+    [
+      i.dataRoot,
+      await filesystemIdentity(i.dataRoot),
+      i.storageDriver ?? '',
+      await fileIdentity(binaries.fuseOverlayfs),
+      await fileIdentity(binaries.mount),
+    ],
     () =>
       detectStorage({
         dataRoot: i.dataRoot,

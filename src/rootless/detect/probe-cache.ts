@@ -5,7 +5,7 @@
  * while its key — those identities — is unchanged. The cache lives in the exec root, which is
  * under $XDG_RUNTIME_DIR: a reboot (a new kernel, a new cgroup layout) starts it empty.
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, statfs, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 
 /** A file's identity for the key: path, size and mtime (an upgrade changes one of them). */
@@ -13,6 +13,16 @@ export async function fileIdentity(path: string | undefined): Promise<string> {
   if (path === undefined) return 'absent';
   const st = await stat(path).catch(() => undefined);
   return st ? `${path}:${st.size}:${st.mtimeMs}` : `${path}:absent`;
+}
+
+/**
+ * A directory's filesystem for the key: its device and the filesystem's type (statfs magic),
+ * so that a data root remounted elsewhere or on another kind of filesystem is probed again.
+ */
+export async function filesystemIdentity(path: string): Promise<string> {
+  const st = await stat(path).catch(() => undefined);
+  const fs = await statfs(path).catch(() => undefined);
+  return `${String(st?.dev ?? '?')}:${String(fs?.type ?? '?')}`;
 }
 
 /**
