@@ -14,7 +14,7 @@
  *
  * BENCH_RUNS (10): measured starts per engine. BENCH_BASELINE: other builds' dist/cli/main.js,
  * a comma list of paths or LABEL=path, started interleaved as "skiff (LABEL)" ("baseline"
- * without a label). BENCH_ENGINES: a comma list of engine names to run (default: all). Prints
+ * without a label; a LABEL ending in --debug starts it with --debug, for its phases). BENCH_ENGINES: a comma list of engine names to run (default: all). Prints
  * figures and ratios, asserts nothing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -282,7 +282,8 @@ async function main(): Promise<void> {
   ];
   for (const b of BASELINE?.split(',') ?? []) {
     const [label, path] = b.includes('=') ? b.split('=', 2) : ['baseline', b];
-    starters.push(skiffStarter(`skiff (${label ?? ''})`, path ?? '', []));
+    const debug = label?.endsWith('--debug') === true;
+    starters.push(skiffStarter(`skiff (${label ?? ''})`, path ?? '', debug ? ['--debug'] : []));
   }
   for (const e of referenceEngines()) {
     if (e.name === 'rootless-docker') starters.push(dockerStarter(e.user));
@@ -297,7 +298,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++)
       for (const s of chosen) runs.get(s.name)?.push(await startOnce(s));
   } finally {
-    for (const s of chosen) s.cleanup();
+    for (const s of starters) s.cleanup();
   }
   const load1 = loadavg();
   const skiffMedian = median((runs.get('skiff') ?? []).map((r) => r.ms));
