@@ -188,4 +188,32 @@ export interface Figure {
 export function emitFigure(f: Figure): void {
   if (f.values.length === 0) return;
   console.log(`#figure ${JSON.stringify(f)}`);
+
+/**
+ * `n` sequential `docker run -d <image> sleep 1000` (default bridge network), each labelled so
+ * that a bench can clean up; resolves with the wall time of the whole burst and the ids.
+ */
+export async function runDetachedBurst(
+  e: Engine,
+  n: number,
+  image: string,
+  label: string,
+): Promise<{ ms: number; ids: string[] }> {
+  const ids: string[] = [];
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const r = await runAs(e.user, e.env, [
+      DOCKER,
+      'run',
+      '-d',
+      '--label',
+      label,
+      image,
+      'sleep',
+      '1000',
+    ]);
+    if (r.code !== 0) throw new Error(`${e.name}: run -d failed: ${r.stderr}`);
+    ids.push(r.stdout.trim());
+  }
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, ids };
 }

@@ -18,6 +18,7 @@ import {
   referenceEngines,
   rssKiB,
   runAs,
+  runDetachedBurst,
   skiffCli,
   startSkiff,
   userEnv,
@@ -55,23 +56,9 @@ async function measure(
     times.push(r.ms);
   }
   const idle = daemonPids().reduce((n, p) => n + rssKiB(p), 0) / 1024;
-  const t0 = Date.now();
-  const ids: string[] = [];
-  for (let i = 0; i < MANY; i++) {
-    const r = await runAs(e.user, e.env, [
-      DOCKER,
-      'run',
-      '-d',
-      '--label',
-      'skiff-bench=1',
-      IMAGE,
-      'sleep',
-      '600',
-    ]);
-    if (r.code !== 0) throw new Error(`${e.name}: run -d failed: ${r.stderr}`);
-    ids.push(r.stdout.trim());
-  }
-  const perSec = MANY / ((Date.now() - t0) / 1000);
+  const burst = await runDetachedBurst(e, MANY, IMAGE, 'skiff-bench=1');
+  const ids = burst.ids;
+  const perSec = MANY / (burst.ms / 1000);
   const busy = daemonPids().reduce((n, p) => n + rssKiB(p), 0) / 1024;
   const monitors = monitorPattern ? pidsOf(e.user, monitorPattern) : [];
   const monitorRss =
