@@ -119,8 +119,11 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
   const networking = await buildContainerNetworking({ config, env: i.env, host, networks, log });
   mark('networks-loaded');
 
+  const runtimeStateRoot = host.runtime
+    ? join(config.execRoot, 'runtime', host.runtime.name)
+    : undefined;
   const runtime =
-    host.runtime && host.binaries.conmon
+    host.runtime && host.binaries.conmon && runtimeStateRoot
       ? await ConmonRuntime.create({
           conmon: host.binaries.conmon,
           runtimeName: host.runtime.name,
@@ -128,9 +131,10 @@ export async function buildServices(i: ServiceInputs): Promise<BuiltServices> {
           runtimeVersion: host.runtime.version,
           globalArgs: globalRuntimeArgs(
             host.runtime.name,
-            join(config.execRoot, 'runtime', host.runtime.name),
+            runtimeStateRoot,
             host.cgroup.delegated.length > 0,
           ),
+          stateRoot: runtimeStateRoot,
           execRoot: config.execRoot,
           ...(host.binaries.skiffBridge ? { bridge: host.binaries.skiffBridge } : {}),
           cgroups: host.cgroup.delegated.length > 0,

@@ -187,6 +187,7 @@ export class ContainerRunner {
     mark('attached');
     try {
       await task.start();
+      mark('task-started');
     } catch (e) {
       if (this.ctx.ports) await unpublishPorts(this.ctx.ports, ports);
       this.tasks.delete(id);

@@ -7,6 +7,8 @@ export interface ConmonContext {
   readonly runtimeName: string;
   /** Global runtime flags (--root, crun's --cgroup-manager=disabled). */
   readonly globalArgs: readonly string[];
+  /** The runtime's state directory (its --root). */
+  readonly stateRoot: string;
   readonly exitDir: string;
   readonly socketDir: string;
   readonly exits: ExitWatcher;

@@ -20,6 +20,8 @@ export interface ConmonRuntimeOptions {
   readonly runtimePath: string;
   readonly runtimeVersion: string;
   readonly globalArgs: readonly string[];
+  /** The runtime's state directory, the --root in globalArgs. */
+  readonly stateRoot: string;
   /** `<execRoot>`: exits/ and socks/ live below it. */
   readonly execRoot: string;
   readonly bridge?: string;
@@ -41,6 +43,7 @@ export class ConmonRuntime implements Runtime {
       runtimePath: o.runtimePath,
       runtimeName: o.runtimeName,
       globalArgs: o.globalArgs,
+      stateRoot: o.stateRoot,
       exitDir: exits.dir,
       socketDir: join(o.execRoot, 'socks'),
       exits,

@@ -32,6 +32,7 @@ import { cuuidOf, type ConmonContext } from './conmon-context.js';
 import { processesInPidNamespaceOf } from './container-processes.js';
 import { writeCtl } from './ctl-fifo.js';
 import { runcExec } from './runc-exec.js';
+import { runcExecFifo, startThroughExecFifo } from './runc-exec-fifo.js';
 import { conmonTtyExec } from './conmon-exec.js';
 
 export class ConmonTask implements Task {
@@ -44,6 +45,11 @@ export class ConmonTask implements Task {
   ) {}
 
   async start(): Promise<void> {
+    if (
+      this.c.runtimeName === 'runc' &&
+      (await startThroughExecFifo(runcExecFifo(this.c.stateRoot, this.id), this.pid))
+    )
+      return;
     await run(this.c.runtimePath, startCommand(this.c.globalArgs, this.id));
   }
 

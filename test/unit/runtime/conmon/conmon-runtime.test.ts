@@ -48,6 +48,7 @@ describe('conmon runtime: attach-socket links', { skip: !(await exists(CONMON)) 
       runtimePath: fake,
       runtimeVersion: '0',
       globalArgs: [],
+      stateRoot: join(dir, 'state'),
       execRoot: join(dir, 'exec'),
       freezer: { usable: false, reason: 'test' },
       cgroups: false,
