@@ -117,8 +117,14 @@ export function referenceEngines(): Engine[] {
 
 export const skiffCli = join(repoRoot, 'dist', 'cli', 'main.js');
 
-/** Starts `skiff daemon` as the test user with its own runtime dir and data root under /tmp. */
-export async function startSkiff(): Promise<{
+/**
+ * Starts `skiff daemon` as the test user with its own runtime dir and data root under /tmp; from
+ * another built checkout (`checkout`, e.g. a baseline for before/after figures) when given.
+ */
+export async function startSkiff(
+  checkout?: string,
+  name = 'skiff',
+): Promise<{
   engine: Engine;
   stop: () => Promise<void>;
   daemonPids: () => number[];
@@ -139,7 +145,17 @@ export async function startSkiff(): Promise<{
   const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const daemon = spawn(
     'runuser',
-    ['-u', USER, '--', 'env', '-i', ...envArgs, process.execPath, skiffCli, 'daemon'],
+    [
+      '-u',
+      USER,
+      '--',
+      'env',
+      '-i',
+      ...envArgs,
+      process.execPath,
+      checkout ? join(checkout, 'dist', 'cli', 'main.js') : skiffCli,
+      'daemon',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -152,7 +168,7 @@ export async function startSkiff(): Promise<{
     throw new Error(`skiff did not start:\n${log}`);
   const pidFile = join(env['XDG_RUNTIME_DIR'] ?? '', 'skiff', 'skiffd.pid');
   return {
-    engine: { name: 'skiff', user: USER, env },
+    engine: { name, user: USER, env },
     daemonPids: () => [Number(readFileSync(pidFile, 'utf8').trim())],
     stop: async () => {
       daemon.kill('SIGTERM');

@@ -10,6 +10,8 @@
  *      burst, median of BENCH_BURST_ROUNDS bursts; the containers are removed between bursts,
  *      untimed).
  * Prints figures and ratios (skiff / engine), asserts nothing: compare ratios from one run.
+ * BENCH_BASELINE=<a built checkout> adds skiff from that checkout as `skiff-baseline`, interleaved
+ * with the others, for before/after figures from one run.
  *
  *   sudo npx tsx bench/exec.ts          (as root: engines run as their own users)
  */
@@ -80,9 +82,12 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('run as root: engines run as their own unprivileged users');
   const skiff = await startSkiff();
+  const baselineDir = process.env['BENCH_BASELINE'];
+  const baseline = baselineDir ? await startSkiff(baselineDir, 'skiff-baseline') : undefined;
   const engines: Engine[] = [skiff.engine];
   const containers = new Map<string, string>();
   try {
+    if (baseline) engines.push(baseline.engine);
     for (const e of referenceEngines()) engines.push(e);
     const usable: Engine[] = [];
     for (const e of engines) {
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
       if (ids.length > 0) await runAs(e.user, e.env, [DOCKER, 'rm', '-f', ...ids]);
     }
     await skiff.stop();
+    await baseline?.stop();
   }
 }
 
