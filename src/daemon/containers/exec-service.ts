@@ -154,14 +154,16 @@ export class ExecService {
     // dockerd takes the TTY from the exec's create config; the start body's Tty only chooses how
     // the attached stream is framed (see api/routes/exec.ts).
     const tty = e.config.tty;
-    const base = JSON.parse(
-      await readFile(join(this.runner.bundle(rec.id), 'config.json'), 'utf8'),
-    ) as { process?: { env?: string[] } };
-    const user = await this.ctx.spec.resolveUser(
-      this.runner.rootfs(rec.id),
-      e.config.user || rec.config.user,
-      rec.hostConfig.groupAdd,
-    );
+    // Independent reads (the container's spec, its /etc/passwd and /etc/group): side by side.
+    const [baseText, user] = await Promise.all([
+      readFile(join(this.runner.bundle(rec.id), 'config.json'), 'utf8'),
+      this.ctx.spec.resolveUser(
+        this.runner.rootfs(rec.id),
+        e.config.user || rec.config.user,
+        rec.hostConfig.groupAdd,
+      ),
+    ]);
+    const base = JSON.parse(baseText) as { process?: { env?: string[] } };
     const spec = this.ctx.spec.execProcess(base, {
       cmd: e.config.cmd,
       env: mergeEnv(base.process?.env ?? [], e.config.env),
