@@ -204,6 +204,7 @@ export interface Figure {
 export function emitFigure(f: Figure): void {
   if (f.values.length === 0) return;
   console.log(`#figure ${JSON.stringify(f)}`);
+}
 
 /**
  * `n` sequential `docker run -d <image> sleep 1000` (default bridge network), each labelled so
