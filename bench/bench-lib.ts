@@ -17,6 +17,11 @@ export interface Engine {
   readonly name: string;
   readonly user: string;
   readonly env: Record<string, string>;
+  /**
+   * When several daemons of one engine run as the same user (skiff with different flags): the
+   * pid their process tree starts from, and a path only their conmons' argv contains.
+   */
+  readonly tree?: { readonly root: number; readonly dir: string };
 }
 
 export function userEnv(user: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -118,12 +123,12 @@ export function referenceEngines(): Engine[] {
 export const skiffCli = join(repoRoot, 'dist', 'cli', 'main.js');
 
 /**
- * Starts `skiff daemon` as the test user with its own runtime dir and data root under /tmp; from
- * another built checkout (`checkout`, e.g. a baseline for before/after figures) when given.
+ * Starts `skiff daemon` as the test user with its own runtime dir and data root under /tmp.
+ * nodeFlags go to Node for the CLI and, through it, to skiffd (cli/daemon-command.ts); name
+ * tells several such daemons apart in a bench's output.
  */
 export async function startSkiff(
-  checkout?: string,
-  name = 'skiff',
+  opts: { readonly nodeFlags?: readonly string[]; readonly name?: string } = {},
 ): Promise<{
   engine: Engine;
   stop: () => Promise<void>;
@@ -153,7 +158,8 @@ export async function startSkiff(
       '-i',
       ...envArgs,
       process.execPath,
-      checkout ? join(checkout, 'dist', 'cli', 'main.js') : skiffCli,
+      ...(opts.nodeFlags ?? []),
+      skiffCli,
       'daemon',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -168,7 +174,12 @@ export async function startSkiff(
     throw new Error(`skiff did not start:\n${log}`);
   const pidFile = join(env['XDG_RUNTIME_DIR'] ?? '', 'skiff', 'skiffd.pid');
   return {
-    engine: { name, user: USER, env },
+    engine: {
+      name: opts.name ?? 'skiff',
+      user: USER,
+      env,
+      ...(daemon.pid !== undefined ? { tree: { root: daemon.pid, dir } } : {}),
+    },
     daemonPids: () => [Number(readFileSync(pidFile, 'utf8').trim())],
     stop: async () => {
       daemon.kill('SIGTERM');
@@ -233,4 +244,107 @@ export async function runDetachedBurst(
     ids.push(r.stdout.trim());
   }
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, ids };
+}
+
+/** One process of an engine's user, as `ps` sees it. */
+export interface Proc {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly rssKiB: number;
+  readonly args: string;
+}
+
+export function processesOf(user: string): Proc[] {
+  const r = spawnSync('ps', ['-u', user, '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      rssKiB: Number(m[3]),
+      args: m[4] ?? '',
+    }));
+}
+
+/** The processes of engine.tree (all of the user's when the engine has none). */
+function processesOfEngine(engine: Engine): Proc[] {
+  const all = processesOf(engine.user);
+  const tree = engine.tree;
+  if (!tree) return all;
+  const mine = new Set([tree.root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all)
+      if (!mine.has(p.pid) && mine.has(p.ppid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+  }
+  return all.filter((p) => mine.has(p.pid) || p.args.includes(tree.dir));
+}
+
+/**
+ * What a process is to its engine: one of the daemon's own processes (by a short label), a
+ * per-container monitor, or neither (the containers' own processes, helpers, the registry bridge).
+ */
+export type Role =
+  { readonly kind: 'daemon'; readonly label: string } | { readonly kind: 'monitor' };
+
+const roles: Record<string, readonly (readonly [RegExp, Role])[]> = {
+  skiff: [
+    [/skiff-supervise/, { kind: 'daemon', label: 'skiff-supervise' }],
+    [/^\S*rootlesskit /, { kind: 'daemon', label: 'rootlesskit parent' }],
+    [/^\/proc\/self\/exe .*--net=/, { kind: 'daemon', label: 'rootlesskit child' }],
+    [/^\S*slirp4netns /, { kind: 'daemon', label: 'slirp4netns' }],
+    [/catatonit -P|^\S*sleep infinity$/, { kind: 'daemon', label: 'holder' }],
+    [/skiffd\/main(\.bundle\.mjs|\.js)/, { kind: 'daemon', label: 'skiffd' }],
+    [/^\S*aardvark-dns /, { kind: 'daemon', label: 'aardvark-dns' }],
+    [/^\S*conmon /, { kind: 'monitor' }],
+  ],
+  'rootless-docker': [
+    [/^\S*rootlesskit /, { kind: 'daemon', label: 'rootlesskit parent' }],
+    [/^\/proc\/self\/exe .*--net=/, { kind: 'daemon', label: 'rootlesskit child' }],
+    [/^\S*slirp4netns /, { kind: 'daemon', label: 'slirp4netns' }],
+    [/^dockerd /, { kind: 'daemon', label: 'dockerd' }],
+    [/^containerd /, { kind: 'daemon', label: 'containerd' }],
+    [/containerd-shim/, { kind: 'monitor' }],
+  ],
+  'podman-service': [
+    [/podman system service/, { kind: 'daemon', label: 'podman service' }],
+    [/^catatonit -P/, { kind: 'daemon', label: 'pause' }],
+    [/^\S*aardvark-dns /, { kind: 'daemon', label: 'aardvark-dns' }],
+    [/^\S*conmon /, { kind: 'monitor' }],
+  ],
+};
+
+export function roleOf(engine: string, args: string): Role | undefined {
+  return roles[engine]?.find(([re]) => re.test(args))?.[1];
+}
+
+/** RSS of an engine's processes: each daemon process by label, the daemon's sum, the monitors. */
+export interface RssSample {
+  readonly daemon: ReadonlyMap<string, number>;
+  readonly daemonMiB: number;
+  readonly monitors: number;
+  readonly monitorMiB: number;
+}
+
+export function rssSample(engine: Engine): RssSample {
+  const daemon = new Map<string, number>();
+  let daemonKiB = 0;
+  let monitors = 0;
+  let monitorKiB = 0;
+  for (const p of processesOfEngine(engine)) {
+    const role = roleOf(engine.tree ? 'skiff' : engine.name, p.args);
+    if (role?.kind === 'daemon') {
+      daemon.set(role.label, (daemon.get(role.label) ?? 0) + p.rssKiB / 1024);
+      daemonKiB += p.rssKiB;
+    } else if (role?.kind === 'monitor') {
+      monitors++;
+      monitorKiB += p.rssKiB;
+    }
+  }
+  return { daemon, daemonMiB: daemonKiB / 1024, monitors, monitorMiB: monitorKiB / 1024 };
 }

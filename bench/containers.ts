@@ -13,10 +13,9 @@ import {
   DOCKER,
   fmt,
   median,
-  pidsOf,
   ratio,
   referenceEngines,
-  rssKiB,
+  rssSample,
   runAs,
   runDetachedBurst,
   skiffCli,
@@ -41,11 +40,7 @@ interface Result {
   monitorRssMiB?: number;
 }
 
-async function measure(
-  e: Engine,
-  daemonPids: () => number[],
-  monitorPattern: RegExp | undefined,
-): Promise<Result> {
+async function measure(e: Engine): Promise<Result> {
   const pull = await runAs(e.user, e.env, [DOCKER, 'pull', '-q', IMAGE]);
   if (pull.code !== 0) throw new Error(`${e.name}: pull failed: ${pull.stderr}`);
   for (let i = 0; i < 3; i++) await runAs(e.user, e.env, [DOCKER, 'run', '--rm', IMAGE, 'true']);
@@ -55,16 +50,15 @@ async function measure(
     if (r.code !== 0) throw new Error(`${e.name}: run failed: ${r.stderr}`);
     times.push(r.ms);
   }
-  const idle = daemonPids().reduce((n, p) => n + rssKiB(p), 0) / 1024;
+  // Every daemon process (bench-lib's rssSample), not only the main one: rootlesskit's pair and
+  // slirp4netns are the daemon's memory too, on Rootless Docker as on skiff.
+  const idle = rssSample(e).daemonMiB;
   const burst = await runDetachedBurst(e, MANY, IMAGE, 'skiff-bench=1');
   const ids = burst.ids;
   const perSec = MANY / (burst.ms / 1000);
-  const busy = daemonPids().reduce((n, p) => n + rssKiB(p), 0) / 1024;
-  const monitors = monitorPattern ? pidsOf(e.user, monitorPattern) : [];
-  const monitorRss =
-    monitors.length > 0
-      ? monitors.reduce((n, p) => n + rssKiB(p), 0) / 1024 / monitors.length
-      : undefined;
+  const sample = rssSample(e);
+  const busy = sample.daemonMiB;
+  const monitorRss = sample.monitors > 0 ? sample.monitorMiB / sample.monitors : undefined;
   await runAs(e.user, e.env, [DOCKER, 'rm', '-f', ...ids]);
   return {
     name: e.name,
@@ -178,7 +172,7 @@ async function main(): Promise<void> {
   results.push(await bareRunc('runc, minimal', minimalSpec()));
   const skiff = await startSkiff();
   try {
-    results.push(await measure(skiff.engine, skiff.daemonPids, /conmon/));
+    results.push(await measure(skiff.engine));
     const spec = await skiffSpec(skiff.engine).catch((e: unknown) => {
       console.log(
         `# runc with skiff's spec: skipped (${e instanceof Error ? e.message : String(e)})`,
@@ -190,14 +184,8 @@ async function main(): Promise<void> {
     await skiff.stop();
   }
   for (const e of referenceEngines()) {
-    const daemonPids = (): number[] =>
-      e.name === 'rootless-docker'
-        ? pidsOf(e.user, /dockerd|containerd( |$)/)
-        : pidsOf(e.user, /podman system service/);
     try {
-      results.push(
-        await measure(e, daemonPids, e.name === 'rootless-docker' ? /containerd-shim/ : /conmon/),
-      );
+      results.push(await measure(e));
     } catch (err) {
       console.log(`# ${e.name}: skipped (${err instanceof Error ? err.message : String(err)})`);
     }

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     throw new Error('run as root: engines run as their own unprivileged users');
   const skiff = await startSkiff();
   const baselineDir = process.env['BENCH_BASELINE'];
-  const baseline = baselineDir ? await startSkiff(baselineDir, 'skiff-baseline') : undefined;
+  const baseline = baselineDir ? await startSkiff({ cli: join(baselineDir, 'dist', 'cli', 'main.js'), name: 'skiff-baseline' }) : undefined;
   const engines: Engine[] = [skiff.engine];
   const containers = new Map<string, string>();
   try {
