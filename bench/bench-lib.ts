@@ -124,11 +124,17 @@ export const skiffCli = join(repoRoot, 'dist', 'cli', 'main.js');
 
 /**
  * Starts `skiff daemon` as the test user with its own runtime dir and data root under /tmp.
- * nodeFlags go to Node for the CLI and, through it, to skiffd (cli/daemon-command.ts); name
- * tells several such daemons apart in a bench's output.
+ * nodeFlags go to Node for the CLI and, through it, to skiffd (cli/daemon-command.ts), env to
+ * the daemon's environment; name tells several such daemons apart in a bench's output.
  */
 export async function startSkiff(
-  opts: { readonly nodeFlags?: readonly string[]; readonly name?: string } = {},
+  opts: {
+    readonly nodeFlags?: readonly string[];
+    readonly env?: Readonly<Record<string, string>>;
+    readonly name?: string;
+    /** Another build's dist/cli/main.js, to compare builds side by side. */
+    readonly cli?: string;
+  } = {},
 ): Promise<{
   engine: Engine;
   stop: () => Promise<void>;
@@ -145,9 +151,10 @@ export async function startSkiff(
     XDG_RUNTIME_DIR: join(dir, 'run'),
     DOCKER_HOST: `unix://${join(dir, 'run', 'docker.sock')}`,
   });
+  const daemonEnv = { ...env, ...opts.env };
   await runAs(USER, env, ['mkdir', '-p', env['HOME'] ?? '', env['XDG_RUNTIME_DIR'] ?? '']);
   await runAs(USER, env, ['chmod', '700', env['XDG_RUNTIME_DIR'] ?? '']);
-  const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const envArgs = Object.entries(daemonEnv).map(([k, v]) => `${k}=${v}`);
   const daemon = spawn(
     'runuser',
     [
@@ -159,7 +166,7 @@ export async function startSkiff(
       ...envArgs,
       process.execPath,
       ...(opts.nodeFlags ?? []),
-      skiffCli,
+      opts.cli ?? skiffCli,
       'daemon',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

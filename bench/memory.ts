@@ -9,9 +9,9 @@
  *
  *   sudo npx tsx bench/memory.ts
  *
- * BENCH_SKIFF_VARIANTS="default=;small=--max-old-space-size=32" runs several skiff daemons side
- * by side, each with its own Node flags (given to the CLI and, through it, to skiffd), with every
- * step interleaved among them. BENCH_REFERENCE=0 leaves the reference engines out.
+ * BENCH_SKIFF_VARIANTS="default=;small=--max-old-space-size=32 MALLOC_ARENA_MAX=2" runs several
+ * skiff daemons side by side, each with its own Node flags (given to the CLI and, through it, to
+ * skiffd) and environment, with every step interleaved among them. BENCH_REFERENCE=0 leaves the reference engines out.
  */
 import { ensureSplitImage } from './split-image.js';
 import {
@@ -35,15 +35,37 @@ const CONTAINERS = Number(process.env['BENCH_CONTAINERS'] ?? 10);
 const SETTLE_S = Number(process.env['BENCH_SETTLE_S'] ?? 30);
 const STAGES = ['idle', `after ${PULLS} pulls`, `${CONTAINERS} running`, `${SETTLE_S} s after rm`];
 
-function variants(): { name: string; flags: string[] }[] {
+/**
+ * BENCH_SKIFF_VARIANTS: `name=words;...`; a word NAME=value is the daemon's environment, a path
+ * ending in cli/main.js another build to start (e.g. main's, built elsewhere), others are Node
+ * flags.
+ */
+function variants(): {
+  name: string;
+  flags: string[];
+  env: Record<string, string>;
+  cli?: string;
+}[] {
   const spec = process.env['BENCH_SKIFF_VARIANTS'];
-  if (!spec) return [{ name: 'skiff', flags: [] }];
+  if (!spec) return [{ name: 'skiff', flags: [], env: {} }];
+  const isEnv = (w: string): boolean => /^[A-Z_]+=/.test(w);
+  const isCli = (w: string): boolean => w.endsWith('cli/main.js');
   return spec
     .split(';')
     .filter((v) => v.trim() !== '')
     .map((v) => {
-      const [name = '', flags = ''] = v.split(/=(.*)/s);
-      return { name: `skiff ${name.trim()}`, flags: flags.split(/\s+/).filter((f) => f !== '') };
+      const [name = '', rest = ''] = v.split(/=(.*)/s);
+      const words = rest.split(/\s+/).filter((f) => f !== '');
+      const env = Object.fromEntries(
+        words.filter(isEnv).map((w) => w.split(/=(.*)/s).slice(0, 2)),
+      ) as Record<string, string>;
+      const cli = words.find(isCli);
+      return {
+        name: `skiff ${name.trim()}`,
+        flags: words.filter((w) => !isEnv(w) && !isCli(w)),
+        env,
+        ...(cli !== undefined ? { cli } : {}),
+      };
     });
 }
 
