@@ -15,6 +15,7 @@
  *
  *   sudo npx tsx bench/exec.ts          (as root: engines run as their own users)
  */
+import { join } from 'node:path';
 import {
   DOCKER,
   fmt,
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
     throw new Error('run as root: engines run as their own unprivileged users');
   const skiff = await startSkiff();
   const baselineDir = process.env['BENCH_BASELINE'];
-  const baseline = baselineDir ? await startSkiff({ cli: join(baselineDir, 'dist', 'cli', 'main.js'), name: 'skiff-baseline' }) : undefined;
+  const baseline = baselineDir
+    ? await startSkiff({ cli: join(baselineDir, 'dist', 'cli', 'main.js'), name: 'skiff-baseline' })
+    : undefined;
   const engines: Engine[] = [skiff.engine];
   const containers = new Map<string, string>();
   try {
