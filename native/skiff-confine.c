@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <node_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,6 +333,24 @@ static napi_value js_dir_xattr_at(napi_env env, napi_callback_info info) {
   return s;
 }
 
+/*
+ * Not a file call, but skiffd's one other need for libc: glibc keeps the memory that Buffers,
+ * zlib and the HTTP parser freed in its heap (a 100 MB pull left skiffd ~35 MiB larger, a heap
+ * snapshot showed 11 MiB of live JS). malloc_trim(0) gives the free pages back to the kernel,
+ * holes in the middle of the heap included. Returns whether memory was released; false where
+ * the C library has no malloc_trim.
+ */
+static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+#ifdef __GLIBC__
+  napi_get_boolean(env, malloc_trim(0) == 1, &v);
+#else
+  napi_get_boolean(env, false, &v);
+#endif
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openat2", NULL, js_openat2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -344,6 +365,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"lchownat", NULL, js_lchownat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lutimesat", NULL, js_lutimesat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dirXattrAt", NULL, js_dir_xattr_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

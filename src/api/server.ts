@@ -39,6 +39,8 @@ export interface ApiServerOptions<S> {
   readonly serverHeader: string;
   readonly experimental: boolean;
   readonly tls?: TlsFiles;
+  /** Called each time a request (plain or hijacked) has ended, after its reply. */
+  readonly onRequestEnd?: () => void;
   /** Deadlines for stalling clients; the defaults suit the daemon, tests pass small ones. */
   readonly timeouts?: Partial<ApiTimeouts>;
 }
@@ -311,6 +313,7 @@ export class ApiServer<S> {
   private end(): void {
     this.inFlight--;
     if (this.inFlight === 0 && this.closing) this.drained?.();
+    this.opts.onRequestEnd?.();
   }
 }
 

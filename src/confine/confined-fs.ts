@@ -38,6 +38,8 @@ interface ConfineBinding {
   lutimesat(dirfd: number, name: string, sec: number, nsec: number): void;
   /** The xattr `attr` of directory `name` ("" = dirfd itself); undefined when unset. */
   dirXattrAt(dirfd: number, name: string, attr: string): string | undefined;
+  /** glibc's malloc_trim(0): free heap pages back to the kernel; whether any were. */
+  mallocTrim(): boolean;
 }
 
 /** open(2) flags Node's fs.constants lacks. */

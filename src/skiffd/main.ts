@@ -20,10 +20,14 @@ import { loadEngineIdentity } from './engine-identity.js';
 import { buildServices } from './build-services.js';
 import { installLastResortHandlers } from './last-resort.js';
 import { mark, startMarks } from '../start-marks.js';
+import { MemoryRelease } from './memory-release.js';
+import { confined } from '../confine/confined-fs.js';
 
 /** Exit code that tells `skiff daemon` not to restart us (see rootless/supervisor.ts). */
 const EXIT_FATAL_CONFIG = 78;
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** How long after the last request skiffd gives its freed memory back (skiffd/memory-release.ts). */
+const MEMORY_RELEASE_QUIET_MS = 1000;
 
 async function main(argv: readonly string[]): Promise<void> {
   mark('skiffd-loaded');
@@ -68,6 +72,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const identity = await loadEngineIdentity(config.dataRoot, `${projectRoot}package.json`);
   mark('identity');
   const services = await buildServices({ config, host, identity, env, log, projectRoot });
+  const memory = new MemoryRelease(() => confined().mallocTrim(), MEMORY_RELEASE_QUIET_MS);
   const server = new ApiServer({
     router: buildRouter(),
     services: services.api,
@@ -75,6 +80,9 @@ async function main(argv: readonly string[]): Promise<void> {
     serverHeader: `skiff/${identity.version} (linux)`,
     experimental: config.experimental,
     ...(config.tls ? { tls: config.tls } : {}),
+    onRequestEnd: () => {
+      memory.activity();
+    },
   });
   try {
     await server.listen(config.hosts);
@@ -93,6 +101,7 @@ async function main(argv: readonly string[]): Promise<void> {
     log.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
     void (async () => {
       await server.close();
+      memory.stop();
       await services.shutdown({ stopContainers: !config.liveRestore });
       log.info('skiffd stopped');
       process.exit(0);

@@ -281,3 +281,31 @@ describe('ApiServer.close', () => {
     }
   });
 });
+
+describe('ApiServer onRequestEnd', () => {
+  it('is called once per request, after the reply, errors included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-api-end-'));
+    let ended = 0;
+    const s = new ApiServer<Services>({
+      router,
+      services: { greeting: 'x' },
+      log: silentLogger(),
+      serverHeader: 'skiff/test',
+      experimental: false,
+      onRequestEnd: () => ended++,
+    });
+    try {
+      const sock = join(dir, 'api.sock');
+      await s.listen([`unix://${sock}`]);
+      assert.equal(ended, 0);
+      assert.equal((await call(sock, 'GET', '/echo/x')).status, 200);
+      assert.equal((await call(sock, 'GET', '/nope')).status, 404);
+      // The client may see the reply a moment before the server's bookkeeping ends the request.
+      for (let i = 0; i < 100 && ended < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(ended, 2);
+    } finally {
+      await s.close(1000);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
