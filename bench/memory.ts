@@ -105,9 +105,13 @@ async function main(): Promise<void> {
     const sampleAll = (): void => {
       for (const [e, f] of figures) f.samples.push(rssSample(e));
     };
-    // Each step interleaved across engines: the machine's slow spells fall on all alike.
+    // Each step interleaved across engines, the first one rotating from round to round: the
+    // machine's slow spells, and whatever going first costs, fall on all alike.
+    let round = 0;
     const each = async (step: (e: Engine, f: Figures) => Promise<void>): Promise<void> => {
-      for (const [e, f] of figures) await step(e, f);
+      const all = [...figures];
+      const start = round++ % all.length;
+      for (const [e, f] of [...all.slice(start), ...all.slice(0, start)]) await step(e, f);
     };
 
     await sleep(5000);
