@@ -114,7 +114,9 @@ async function main(): Promise<void> {
       for (const [e, f] of [...all.slice(start), ...all.slice(0, start)]) await step(e, f);
     };
 
-    await sleep(5000);
+    // A fresh skiffd settles for ~20 s (V8 collects its start-up garbage): 5 s after the start two
+    // identical builds differed by 2.5 MiB, 30 s after by 0.04.
+    await sleep(SETTLE_S * 1000);
     sampleAll();
     for (let i = 0; i < PULLS; i++)
       await each(async (e, f) => {
