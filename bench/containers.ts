@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   DOCKER,
+  emitFigure,
   fmt,
   median,
   ratio,
@@ -34,6 +35,8 @@ interface Result {
   name: string;
   runMedianMs: number;
   runMinMs: number;
+  /** Every run's time, for the one table of `npm run bench`. */
+  runTimesMs: readonly number[];
   createStartPerSec?: number;
   idleRssMiB?: number;
   busyRssMiB?: number;
@@ -64,6 +67,7 @@ async function measure(e: Engine): Promise<Result> {
     name: e.name,
     runMedianMs: median(times),
     runMinMs: Math.min(...times),
+    runTimesMs: times,
     createStartPerSec: perSec,
     idleRssMiB: idle,
     busyRssMiB: busy,
@@ -162,7 +166,12 @@ async function bareRunc(name: string, spec: Spec): Promise<Result> {
   spawnSync('rm', ['-rf', dir]);
   if (r.stdout.includes('FAIL')) throw new Error(`bare runc (${name}) failed: ${r.stderr}`);
   const us = r.stdout.trim().split('\n').slice(3).map(Number);
-  return { name, runMedianMs: median(us) / 1000, runMinMs: Math.min(...us) / 1000 };
+  return {
+    name,
+    runMedianMs: median(us) / 1000,
+    runMinMs: Math.min(...us) / 1000,
+    runTimesMs: us.map((x) => x / 1000),
+  };
 }
 
 async function main(): Promise<void> {
@@ -218,6 +227,26 @@ async function main(): Promise<void> {
     console.log(
       `# skiff run latency above the bare runtime (${floor.name}): ${fmt(skiffR.runMedianMs - floor.runMedianMs)} ms (aim: < 60 ms)`,
     );
+  for (const r of results) {
+    const engine = r === floor ? 'floor' : r.name;
+    if (r.name.startsWith('runc') && r !== floor) continue;
+    emitFigure({
+      metric: `\`docker run --rm busybox true\`, default network (floor: bare \`runc run\`)`,
+      engine,
+      unit: 'ms',
+      values: r.runTimesMs,
+      better: 'lower',
+      aim: '≤ today',
+    });
+    if (r.createStartPerSec !== undefined)
+      emitFigure({
+        metric: `create+start throughput, ${String(MANY)} × \`run -d\``,
+        engine,
+        unit: '/s',
+        values: [r.createStartPerSec],
+        better: 'higher',
+      });
+  }
   const docker = results.find((r) => r.name === 'rootless-docker');
   if (skiffR && docker)
     console.log(

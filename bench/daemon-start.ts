@@ -22,7 +22,16 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fmt, median, ratio, referenceEngines, skiffCli, userEnv, USER } from './bench-lib.js';
+import {
+  emitFigure,
+  fmt,
+  median,
+  ratio,
+  referenceEngines,
+  skiffCli,
+  userEnv,
+  USER,
+} from './bench-lib.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 10);
 const BASELINE = process.env['BENCH_BASELINE'];
@@ -313,6 +322,15 @@ async function main(): Promise<void> {
       `| ${s.name} | ${stats(xs)} | ${fmt(first.get(s.name) ?? 0, 0)} | ${ratio(skiffMedian, median(xs))} |`,
     );
   }
+  for (const s of chosen)
+    emitFigure({
+      metric: 'daemon start → first `GET /info` answered',
+      engine: s.name,
+      unit: 'ms',
+      values: (runs.get(s.name) ?? []).map((r) => r.ms),
+      better: 'lower',
+      aim: '≤ 300 ms',
+    });
   for (const s of chosen) if (s.phases) printPhases(s.name, runs.get(s.name) ?? []);
 }
 

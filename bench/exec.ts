@@ -18,6 +18,7 @@
 import { join } from 'node:path';
 import {
   DOCKER,
+  emitFigure,
   fmt,
   median,
   ratio,
@@ -135,6 +136,24 @@ async function main(): Promise<void> {
       const s = cli.get(e.name);
       if (s) console.log(row(s.label, s.ms, undefined));
     }
+    for (const e of usable) {
+      const m = '`docker exec <c> true`';
+      emitFigure({
+        metric: m,
+        engine: e.name,
+        unit: 'ms',
+        values: exec.get(e.name)?.ms ?? [],
+        better: 'lower',
+        aim: '≤ 35 ms',
+      });
+    }
+    emitFigure({
+      metric: '`docker exec <c> true`',
+      engine: 'floor',
+      unit: 'ms',
+      values: bare.ms,
+      better: 'lower',
+    });
     const skiffCliMs = median(cli.get('skiff')?.ms ?? []);
     console.log(
       `# skiff exec above the bare runtime: ${fmt(skiffExec - median(bare.ms))} ms; above the CLI's own cost: ${fmt(skiffExec - skiffCliMs)} ms; aim <= 35 ms`,
@@ -158,6 +177,15 @@ async function main(): Promise<void> {
       if (s) console.log(row(s.label, s.ms, skiffBurst));
     }
     console.log(`# skiff ${BURST} x run -d: ${fmt(skiffBurst / 1000, 2)} s; aim <= 1.2 s`);
+    for (const e of usable)
+      emitFigure({
+        metric: `${String(BURST)} × \`docker run -d busybox sleep\`, sequential`,
+        engine: e.name,
+        unit: 's',
+        values: (burst.get(e.name)?.ms ?? []).map((x) => x / 1000),
+        better: 'lower',
+        aim: '≤ 1.2 s',
+      });
   } finally {
     for (const e of engines) {
       const id = containers.get(e.name);

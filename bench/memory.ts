@@ -16,6 +16,7 @@
 import { ensureSplitImage } from './split-image.js';
 import {
   DOCKER,
+  emitFigure,
   fmt,
   median,
   ratio,
@@ -209,6 +210,29 @@ function report(image: string, figures: ReadonlyMap<Engine, Figures>): void {
         `#   ${l.padEnd(20)} ${f.samples.map((s) => fmt(s.daemon.get(l) ?? 0).padStart(7)).join(' ')}`,
       );
     console.log(`#   pulls (s): ${f.pullS.map((x) => fmt(x, 2)).join(' ')}`);
+  }
+  const aims = ['≤ 80 MiB', undefined, '≤ 100 MiB', undefined];
+  for (const [e, f] of figures) {
+    f.samples.forEach((sample, i) => {
+      const aim = aims[i];
+      emitFigure({
+        metric: `daemon RSS, all its processes: ${STAGES[i] ?? ''}`,
+        engine: e.name,
+        unit: 'MiB',
+        values: [sample.daemonMiB],
+        better: 'lower',
+        ...(aim ? { aim } : {}),
+      });
+    });
+    const busy = f.samples[2];
+    if (busy && busy.monitors > 0)
+      emitFigure({
+        metric: 'RSS of one container monitor (conmon, shim)',
+        engine: e.name,
+        unit: 'MiB',
+        values: [busy.monitorMiB / busy.monitors],
+        better: 'lower',
+      });
   }
 }
 
