@@ -15,7 +15,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { rawTar } from '../../helpers/raw-tar.js';
 import {
@@ -241,6 +241,30 @@ for (const impl of implementations) {
       );
     });
 
+    it("the input's own failure is what the apply reports", async () => {
+      const tar = await rawTar([{ name: 'f', body: 'x'.repeat(100_000) }]);
+      const failing = new PassThrough();
+      failing.write(tar.subarray(0, 1024));
+      setTimeout(() => failing.destroy(new Error('download cut off')), 50);
+      const dir = await fresh('input-fails');
+      await assert.rejects(
+        impl.name === 'node'
+          ? applyLayer(dir, failing, {
+              whiteouts: { kind: 'delete' },
+              lowerDirs: [],
+              fsops,
+              log: silentLogger(),
+            })
+          : applyLayerNative(dir, failing, {
+              whiteouts: { kind: 'delete' },
+              lowerDirs: [],
+              untar,
+              log: silentLogger(),
+            }),
+        /download cut off/,
+      );
+    });
+
     it('a broken tar is an invalid tar archive', async () => {
       const tar = await rawTar([{ name: 'f', body: 'x' }]);
       tar[10] = 0x41;
@@ -248,6 +272,32 @@ for (const impl of implementations) {
     });
   });
 }
+
+describe('skiff-untar: abort', () => {
+  it('an abort kills the helper and rejects with an AbortError', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-abort-'));
+    try {
+      const stalled = new PassThrough();
+      stalled.write((await rawTar([{ name: 'f', body: 'x'.repeat(100_000) }])).subarray(0, 2048));
+      const ac = new AbortController();
+      setTimeout(() => {
+        ac.abort();
+      }, 50);
+      await assert.rejects(
+        applyLayerNative(dir, stalled, {
+          whiteouts: { kind: 'delete' },
+          lowerDirs: [],
+          untar,
+          log: silentLogger(),
+          signal: ac.signal,
+        }),
+        { name: 'AbortError' },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 /** The tar rebuilt from a tar-split file and the unpacked directory (the reassembler's job). */
 async function rebuild(splitPath: string, dir: string): Promise<Buffer> {
