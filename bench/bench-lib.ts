@@ -10,6 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 export const DOCKER = '/usr/local/bin/docker';
+/** The local registry every bench pulls from (../shared/reference-engines starts it). */
+export const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
+/** The busybox image make-test-images pushes there. */
+export const BUSYBOX = `${REGISTRY}/busybox:latest`;
 /** The unprivileged user skiff runs as in benchmarks (created by scripts/ensure-rootless-user.sh). */
 export const USER = process.env['SKIFF_TEST_USER'] ?? 'skiffci';
 
@@ -306,7 +310,7 @@ const roles: Record<string, readonly (readonly [RegExp, Role])[]> = {
     [/^\/proc\/self\/exe .*--net=/, { kind: 'daemon', label: 'rootlesskit child' }],
     [/^\S*slirp4netns /, { kind: 'daemon', label: 'slirp4netns' }],
     [/catatonit -P|^\S*sleep infinity$/, { kind: 'daemon', label: 'holder' }],
-    [/skiffd\/main(\.bundle\.mjs|\.js)/, { kind: 'daemon', label: 'skiffd' }],
+    [/skiffd\/(main\.js|main\.bundle\.mjs|start-bundle\.js)/, { kind: 'daemon', label: 'skiffd' }],
     [/^\S*aardvark-dns /, { kind: 'daemon', label: 'aardvark-dns' }],
     [/^\S*conmon /, { kind: 'monitor' }],
   ],

@@ -63,6 +63,6 @@ export function figureTable(figures: readonly Figure[], when: string): string {
   return [
     ...lines,
     '',
-    `Medians (min–max) from one \`npm run bench\` run (${when}), engines interleaved. A ratio is skiff's median over the other engine's: below 1 is better for times and memory, above 1 for throughput.`,
+    `Medians (min–max) of \`npm run bench\` (${when}), engines interleaved. A ratio is skiff's median over the other engine's: below 1 is better for times and memory, above 1 for throughput.`,
   ].join('\n');
 }

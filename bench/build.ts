@@ -28,11 +28,11 @@ import {
   runAs,
   startSkiff,
   type Engine,
+  BUSYBOX,
 } from './bench-lib.js';
 
 const RUNS = Number(process.env['BENCH_BUILD_RUNS'] ?? 5);
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const IMAGE = `${REGISTRY}/busybox:latest`;
+const IMAGE = BUSYBOX;
 const DIRS = 200;
 const FILES_PER_DIR = 10;
 const TAG = 'skiff-bench-build:latest';

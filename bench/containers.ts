@@ -24,12 +24,12 @@ import {
   userEnv,
   USER,
   type Engine,
+  BUSYBOX,
 } from './bench-lib.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
 const MANY = Number(process.env['BENCH_MANY'] ?? 50);
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const IMAGE = `${REGISTRY}/busybox:latest`;
+const IMAGE = BUSYBOX;
 
 interface Result {
   name: string;

@@ -28,10 +28,10 @@ import {
   skiffCli,
   startSkiff,
   type Engine,
+  BUSYBOX,
 } from './bench-lib.js';
 
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const IMAGE = `${REGISTRY}/busybox:latest`;
+const IMAGE = BUSYBOX;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 15);
 const BURST = Number(process.env['BENCH_BURST'] ?? 20);
 const BURST_ROUNDS = Number(process.env['BENCH_BURST_ROUNDS'] ?? 10);

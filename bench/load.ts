@@ -11,10 +11,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { DOCKER, fmt, rssKiB, runAs, startSkiff, USER } from './bench-lib.js';
+import { DOCKER, fmt, rssKiB, runAs, startSkiff, USER, BUSYBOX } from './bench-lib.js';
 
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const IMAGE = `${REGISTRY}/busybox:latest`;
+const IMAGE = BUSYBOX;
 const PARALLEL = Number(process.env['BENCH_PARALLEL'] ?? 50);
 const CYCLES = Number(process.env['BENCH_CYCLES'] ?? 1000);
 const SAME_NAME = 20;

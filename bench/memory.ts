@@ -26,10 +26,10 @@ import {
   startSkiff,
   type Engine,
   type RssSample,
+  REGISTRY,
+  BUSYBOX,
 } from './bench-lib.js';
 
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const BUSYBOX = `${REGISTRY}/busybox:latest`;
 const PULLS = Number(process.env['BENCH_PULL_RUNS'] ?? 5);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 10);
 const CONTAINERS = Number(process.env['BENCH_CONTAINERS'] ?? 10);

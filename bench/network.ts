@@ -27,10 +27,10 @@ import {
   runAs,
   startSkiff,
   type Engine,
+  BUSYBOX,
 } from './bench-lib.js';
 
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
-const IMAGE = `${REGISTRY}/busybox:latest`;
+const IMAGE = BUSYBOX;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 10);
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 2000);
 const BIG_MIB = 100;

@@ -21,10 +21,10 @@ import {
   runAs,
   startSkiff,
   type Engine,
+  REGISTRY,
 } from './bench-lib.js';
 
 const RUNS = Number(process.env['BENCH_PULL_RUNS'] ?? 5);
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
 let IMAGE = '';
 
 interface ManifestLayer {

@@ -17,11 +17,10 @@ import { applyLayerNative } from '../src/snapshot/native-apply.js';
 import { spreadSubdirectories } from '../src/snapshot/spread-directories.js';
 import type { ApplyResult } from '../src/snapshot/snapshotter.js';
 import { silentLogger } from '../src/log.js';
-import { emitFigure, fmt, median, ratio, repoRoot } from './bench-lib.js';
+import { emitFigure, fmt, median, ratio, repoRoot, REGISTRY } from './bench-lib.js';
 import { ensureSplitImage } from './split-image.js';
 
 const RUNS = Number(process.env['BENCH_UNPACK_RUNS'] ?? 10);
-const REGISTRY = process.env['BENCH_REGISTRY'] ?? '127.0.0.1:5000';
 const native = join(repoRoot, 'native', 'build');
 const whiteouts = { kind: 'overlay', opaqueXattr: 'user.overlay.opaque' } as const;
 

@@ -14,18 +14,22 @@ import { figureTable } from '../bench/bench-table.ts';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const args = process.argv.slice(2);
 const writeReadme = args.includes('--readme');
-const named = args.filter((a) => a !== '--readme');
+// --from-logs a.log b.log: no bench runs; the table comes from the #figure lines of earlier runs'
+// output (a later log's figure replaces an earlier one of the same metric and engine), e.g. when
+// one engine hung in a run and its benches were run again.
+const fromLogs = args.includes('--from-logs');
+const named = args.filter((a) => a !== '--readme' && a !== '--from-logs');
 const files =
   named.length > 0
     ? named
     : readdirSync(join(root, 'bench'))
         .filter((f) => f.endsWith('.ts') && f !== 'bench-lib.ts' && f !== 'bench-table.ts')
         .map((f) => join('bench', f));
-if (process.getuid() !== 0) {
+if (!fromLogs && process.getuid() !== 0) {
   console.error('run the benchmarks as root: each engine runs as its own unprivileged user');
   process.exit(2);
 }
-spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+if (!fromLogs) spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 
 /** Runs one bench, echoing its output, and resolves with its figures and exit status. */
 function runBench(file) {
@@ -34,30 +38,42 @@ function runBench(file) {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const figures = [];
-    let pending = '';
+    let output = '';
     child.stdout.on('data', (b) => {
       process.stdout.write(b);
-      pending += b.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines)
-        if (l.startsWith('#figure ')) figures.push(JSON.parse(l.slice('#figure '.length)));
+      output += b.toString();
     });
-    child.on('close', (code) => resolve({ code, figures }));
+    child.on('close', (code) => resolve({ code, figures: figuresIn(output) }));
   });
 }
 
-let failed = false;
-const figures = [];
-for (const f of files) {
-  console.log(`\n## ${f}`);
-  const r = await runBench(f);
-  failed ||= r.code !== 0;
-  figures.push(...r.figures);
+/** The #figure lines of a bench's output. */
+function figuresIn(text) {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('#figure '))
+    .map((l) => JSON.parse(l.slice('#figure '.length)));
 }
+
+let failed = false;
+let figures = [];
+if (fromLogs) {
+  const byKey = new Map();
+  for (const log of named)
+    for (const f of figuresIn(readFileSync(log, 'utf8'))) byKey.set(`${f.metric}\0${f.engine}`, f);
+  figures = [...byKey.values()];
+} else
+  for (const f of files) {
+    console.log(`\n## ${f}`);
+    const r = await runBench(f);
+    failed ||= r.code !== 0;
+    figures.push(...r.figures);
+  }
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const table = figureTable(figures, `${new Date().toISOString().slice(0, 16)}Z, load ${load}`);
+const when = fromLogs
+  ? `gathered from the output of ${named.length} runs`
+  : `${new Date().toISOString().slice(0, 16)}Z, load ${load}`;
+const table = figureTable(figures, when);
 console.log(`\n## all figures\n\n${table}`);
 if (writeReadme) {
   const readme = join(root, 'README.md');

@@ -38,7 +38,7 @@ describe('figureTable', () => {
       '| exec | 40.0 ms (30.0–50.0) | 80.0 ms (60.0–100) |  | 20.0 ms | 0.50x |  | ≤ 35 ms |',
     );
     assert.equal(rows[3], '| unpack | 210 MB/s |  | 105 MB/s |  |  | 2.00x |  |');
-    assert.match(table, /one `npm run bench` run \(now\)/);
+    assert.match(table, /of `npm run bench` \(now\)/);
   });
 
   it('rounds to three significant digits without exponents', () => {
