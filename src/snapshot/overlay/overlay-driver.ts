@@ -135,22 +135,20 @@ export class OverlayDriver implements SnapshotDriver {
   }
 
   async layerTar(key: string, diffId: string): Promise<Readable | undefined> {
-    const split = await this.tarSplitOf(key);
-    const rec = this.store.get(key);
-    if (!split || !rec) return undefined;
-    return rebuildLayerTar(split, this.store.path(rec), diffId);
+    const kept = await this.tarSplitOf(key);
+    return kept && rebuildLayerTar(kept.split, kept.fsDir, diffId);
   }
 
   async canRebuild(key: string): Promise<boolean> {
     return (await this.tarSplitOf(key)) !== undefined;
   }
 
-  /** A committed layer's tar-split; the unpacker leaves one only where it is complete. */
-  private async tarSplitOf(key: string): Promise<string | undefined> {
+  /** A committed layer's tar-split and its files; the unpacker leaves one only where it is complete. */
+  private async tarSplitOf(key: string): Promise<{ split: string; fsDir: string } | undefined> {
     const rec = this.store.get(key);
     if (rec?.kind !== 'committed') return undefined;
     const split = this.store.path(rec, TAR_SPLIT_FILE);
-    return (await exists(split)) ? split : undefined;
+    return (await exists(split)) ? { split, fsDir: this.store.path(rec) } : undefined;
   }
 
   async changes(key: string, exclude?: (path: string) => boolean): Promise<Change[]> {
